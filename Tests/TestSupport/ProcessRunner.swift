@@ -1,0 +1,117 @@
+import Foundation
+
+/// The outcome of running an external program in a test.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var succeeded: Bool { status == 0 }
+}
+
+/// Runs external programs (kubectl, terraform, validate-manifests, git for `fsck`)
+/// from tests, and locates the repository and `../shared`.
+public enum TestTools {
+    /// The package root (the folder holding Package.swift).
+    public static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url
+            }
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    /// `../shared` beside the project.
+    public static var sharedRoot: URL {
+        packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    }
+
+    /// True when running under CI (`CI=true`): a missing external checker is a failure there.
+    public static var isCI: Bool {
+        ProcessInfo.processInfo.environment["CI"] == "true"
+    }
+
+    /// Finds an executable on PATH.
+    public static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs `executable` with `arguments`, capturing output. `executable` may be a bare name looked up on PATH.
+    @discardableResult
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        cwd: URL? = nil,
+        stdin: String? = nil,
+        environment: [String: String]? = nil
+    ) throws -> ProcessResult {
+        let process = Process()
+        if executable.contains("/") {
+            process.executableURL = URL(fileURLWithPath: executable)
+        } else if let found = which(executable) {
+            process.executableURL = URL(fileURLWithPath: found)
+        } else {
+            throw ToolMissing(name: executable)
+        }
+        process.arguments = arguments
+        if let cwd { process.currentDirectoryURL = cwd }
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        let inPipe = Pipe()
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
+        try process.run()
+        if let stdin {
+            inPipe.fileHandleForWriting.write(Data(stdin.utf8))
+            try inPipe.fileHandleForWriting.close()
+        }
+        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+        nonisolated(unsafe) var errData = Data()
+        let errThread = Thread { errData = errPipe.fileHandleForReading.readDataToEndOfFile() }
+        errThread.start()
+        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errThread.isFinished { usleep(1000) }
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self)
+        )
+    }
+
+    /// Returns true when `tool` is available. When it is not: under CI this throws
+    /// (a missing checker is a failure, never a silent skip); locally it returns false
+    /// so the caller can skip with a recorded reason.
+    public static func require(_ tool: String) throws -> Bool {
+        if which(tool) != nil || FileManager.default.isExecutableFile(atPath: tool) { return true }
+        if isCI { throw ToolMissing(name: tool) }
+        return false
+    }
+}
+
+public struct ToolMissing: Error, CustomStringConvertible {
+    public var name: String
+    public var description: String { "required tool `\(name)` is not installed (run scripts/install-deps.sh)" }
+}
+
+/// A temporary folder removed when the value is deinitialised.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let url: URL
+    public init(prefix: String = "scaffold-test") throws {
+        let base = FileManager.default.temporaryDirectory
+        url = base.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    public var path: String { url.path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
