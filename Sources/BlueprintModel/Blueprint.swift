@@ -1,0 +1,260 @@
+/// A validated blueprint for one environment view: the base blueprint with that
+/// environment's overlay merged in, and the pins file.
+///
+/// Every entity keeps where it was declared (`location`) and where each of its
+/// fields came from (`fieldLocations`, keyed by dotted path such as `quotas.cpu`),
+/// so later stages (plan, diff, audit) can point at the line that caused a change.
+public struct Blueprint: Sendable, Equatable {
+    public var platform: Platform
+    public var repositories: Repositories
+    public var environments: [Environment]
+    public var regions: [Region]
+    public var organizations: [Organization]
+    public var services: [Service]
+    public var dataStores: [DataStore]
+    public var observability: Observability
+    public var backup: Backup?
+    public var policy: Policy
+    public var pins: Pins
+
+    public func environment(_ name: String) -> Environment? { environments.first { $0.name == name } }
+    public func region(_ id: String) -> Region? { regions.first { $0.id == id } }
+    public func service(_ name: String) -> Service? { services.first { $0.name == name } }
+    public func dataStore(_ name: String) -> DataStore? { dataStores.first { $0.name == name } }
+    public func organization(_ id: String) -> Organization? { organizations.first { $0.id == id } }
+
+    /// The regions an environment runs in, in declaration order.
+    public func regions(running environment: String) -> [Region] {
+        regions.filter { $0.environments.contains(environment) }
+    }
+
+    /// The data stores deployed in a region.
+    public func dataStores(in region: String) -> [DataStore] {
+        dataStores.filter { $0.regions.contains(region) }
+    }
+}
+
+public typealias FieldLocations = [String: SourceLocation]
+
+public struct Platform: Sendable, Equatable {
+    public var name: String
+    public var domain: String
+    public var secretStore: String
+    public var location: SourceLocation
+}
+
+public struct Repositories: Sendable, Equatable {
+    public var ops: GitRepository
+    public var infra: GitRepository
+}
+
+public struct GitRepository: Sendable, Equatable {
+    public var url: String
+    public var branch: String
+    public var location: SourceLocation
+}
+
+public struct CPUMemory: Sendable, Equatable {
+    public var cpu: Quantity
+    public var memory: Quantity
+}
+
+public struct Resources: Sendable, Equatable {
+    public var requests: CPUMemory
+    public var limits: CPUMemory
+}
+
+public struct ReplicaRange: Sendable, Equatable {
+    public var min: Int
+    public var max: Int
+}
+
+public struct Environment: Sendable, Equatable {
+    public enum PolicyMode: String, Sendable { case enforce = "Enforce", audit = "Audit" }
+    public var name: String
+    public var domain: String
+    /// A local cluster (`k3d`) that replaces the region's cloud for this environment.
+    public var localCluster: String?
+    public var policyMode: PolicyMode
+    public var replicas: ReplicaRange?
+    public var resources: Resources?
+    public var location: SourceLocation
+    public var fieldLocations: FieldLocations
+
+    public var isLocal: Bool { localCluster != nil }
+}
+
+public struct Region: Sendable, Equatable {
+    public enum Residency: String, Sendable { case strict, relaxed }
+    public var id: String
+    public var country: String
+    public var cloud: String
+    public var cloudLocation: String?
+    public var residency: Residency
+    public var environments: [String]
+    public var location: SourceLocation
+    public var fieldLocations: FieldLocations
+}
+
+public struct Organization: Sendable, Equatable {
+    public struct Quotas: Sendable, Equatable {
+        public var cpu: Quantity
+        public var memory: Quantity
+        public var storage: Quantity
+    }
+    public struct Project: Sendable, Equatable {
+        public var id: String
+        public var displayName: String
+        public var location: SourceLocation
+    }
+    public struct DataPlacement: Sendable, Equatable {
+        public var store: String
+        public var region: String
+        public var location: SourceLocation
+    }
+    public var id: String
+    public var displayName: String
+    public var homeRegion: String
+    public var quotas: Quotas
+    public var admins: [String]
+    public var projects: [Project]
+    public var data: [DataPlacement]
+    public var backupRegion: String
+    public var location: SourceLocation
+    public var fieldLocations: FieldLocations
+}
+
+public struct Service: Sendable, Equatable {
+    public struct Dependency: Sendable, Equatable {
+        public enum Target: Sendable, Equatable {
+            case service(String)
+            case dataStore(String)
+        }
+        public var target: Target
+        /// The port, when given; otherwise the target's own port.
+        public var port: Int?
+        public var location: SourceLocation
+    }
+    public struct Exposure: Sendable, Equatable {
+        public var host: String
+        public var path: String
+    }
+    public struct SecretReference: Sendable, Equatable {
+        public var name: String
+        public var key: String
+    }
+    public var name: String
+    public var image: String
+    public var port: Int
+    public var metricsPort: Int
+    public var metricsPath: String
+    public var replicas: ReplicaRange
+    public var resources: Resources
+    public var liveness: String
+    public var readiness: String
+    public var startup: String
+    public var dependsOn: [Dependency]
+    public var expose: Exposure?
+    /// Non-secret configuration, sorted by name.
+    public var config: [(name: String, value: String)]
+    public var secrets: [SecretReference]
+    public var serviceAccountToken: Bool
+    public var runsMigrations: Bool
+    public var location: SourceLocation
+    public var fieldLocations: FieldLocations
+
+    public static func == (lhs: Service, rhs: Service) -> Bool {
+        lhs.name == rhs.name && lhs.image == rhs.image && lhs.port == rhs.port && lhs.metricsPort == rhs.metricsPort
+            && lhs.metricsPath == rhs.metricsPath && lhs.replicas == rhs.replicas && lhs.resources == rhs.resources
+            && lhs.liveness == rhs.liveness && lhs.readiness == rhs.readiness && lhs.startup == rhs.startup
+            && lhs.dependsOn == rhs.dependsOn && lhs.expose == rhs.expose
+            && lhs.config.map(\.name) == rhs.config.map(\.name) && lhs.config.map(\.value) == rhs.config.map(\.value)
+            && lhs.secrets == rhs.secrets && lhs.serviceAccountToken == rhs.serviceAccountToken
+            && lhs.runsMigrations == rhs.runsMigrations && lhs.location == rhs.location && lhs.fieldLocations == rhs.fieldLocations
+    }
+}
+
+public struct DataStore: Sendable, Equatable {
+    public enum Kind: String, Sendable { case postgresql, redis, minio }
+    public var name: String
+    public var kind: Kind
+    public var regions: [String]
+    public var storage: Quantity
+    public var buckets: [String]
+    public var location: SourceLocation
+    public var fieldLocations: FieldLocations
+
+    /// The port clients use.
+    public var port: Int {
+        switch kind {
+        case .postgresql: 5432
+        case .redis: 6379
+        case .minio: 9000
+        }
+    }
+}
+
+public struct Observability: Sendable, Equatable {
+    public var metricsRetention: String
+    public var logsRetention: String
+    public var tracesRetention: String
+}
+
+public struct Backup: Sendable, Equatable {
+    public var schedule: String
+    public var retention: String
+    public var store: String
+    public var bucket: String
+    public var offRegionCopies: [String]
+    public var location: SourceLocation
+    public var fieldLocations: FieldLocations
+}
+
+public struct Policy: Sendable, Equatable {
+    public enum Signing: Sendable, Equatable {
+        case keyless(issuer: String, subject: String)
+        case publicKey(String)
+    }
+    public var signing: Signing?
+    public var requiredLabels: [String]
+    public var maxApplicationDeletions: Int
+    public var location: SourceLocation
+}
+
+/// Image digests by service, environment and optionally region.
+public struct Pins: Sendable, Equatable {
+    public struct Key: Hashable, Sendable, Comparable {
+        public var service: String
+        public var environment: String
+        public var region: String?
+
+        public init(service: String, environment: String, region: String? = nil) {
+            self.service = service
+            self.environment = environment
+            self.region = region
+        }
+
+        /// The key in the pins file: `environment` or `environment/region`.
+        public var entryName: String { region.map { "\(environment)/\($0)" } ?? environment }
+
+        public static func < (lhs: Key, rhs: Key) -> Bool {
+            (lhs.service, lhs.environment, lhs.region ?? "") < (rhs.service, rhs.environment, rhs.region ?? "")
+        }
+    }
+    public var digests: [Key: String]
+    public var locations: [Key: SourceLocation]
+    public var file: String
+
+    public init(digests: [Key: String] = [:], locations: [Key: SourceLocation] = [:], file: String = "") {
+        self.digests = digests
+        self.locations = locations
+        self.file = file
+    }
+
+    /// The digest deployed for a service in an environment and region: the region's
+    /// own pin when there is one, else the environment's.
+    public func digest(service: String, environment: String, region: String) -> String? {
+        digests[Key(service: service, environment: environment, region: region)]
+            ?? digests[Key(service: service, environment: environment)]
+    }
+}

@@ -1,0 +1,208 @@
+/// Builds the typed ``Blueprint`` from a schema-checked tree. Structural problems
+/// were reported by ``SchemaChecker``; where a value is missing or malformed the
+/// decoder substitutes a neutral value so one pass can still report every
+/// semantic problem.
+enum BlueprintDecoder {
+    static func decode(_ root: SourceNode, pins: Pins) -> Blueprint {
+        let platformNode = root["platform"] ?? root
+        let platform = Platform(
+            name: platformNode["name"]?.string ?? "",
+            domain: platformNode["domain"]?.string ?? "",
+            secretStore: platformNode["secretStore"]?.string ?? "platform-secrets",
+            location: platformNode.location)
+        let repositories = Repositories(
+            ops: repository(root["repositories"]?["ops"], fallback: root.location),
+            infra: repository(root["repositories"]?["infra"], fallback: root.location))
+
+        let environments = (root["environments"]?.items ?? []).map(environment)
+        let regions = (root["regions"]?.items ?? []).map(region)
+        let allRegions = regions.map(\.id)
+        let dataStores = (root["dataStores"]?.items ?? []).map { dataStore($0, allRegions: allRegions) }
+        let organizations = (root["organizations"]?.items ?? []).map(organization)
+        let services = (root["services"]?.items ?? []).map(service)
+
+        let observabilityNode = root["observability"]
+        let observability = Observability(
+            metricsRetention: observabilityNode?["metricsRetention"]?.string ?? "15d",
+            logsRetention: observabilityNode?["logsRetention"]?.string ?? "168h",
+            tracesRetention: observabilityNode?["tracesRetention"]?.string ?? "72h")
+
+        let backup = root["backup"].map { node in
+            Backup(
+                schedule: node["schedule"]?.string ?? "0 2 * * *",
+                retention: node["retention"]?.string ?? "720h",
+                store: node["store"]?.string ?? "",
+                bucket: node["bucket"]?.string ?? "",
+                offRegionCopies: node["offRegionCopies"]?.items.compactMap(\.string) ?? [],
+                location: node.location,
+                fieldLocations: fieldLocations(node))
+        }
+
+        let policyNode = root["policy"]
+        var signing: Policy.Signing?
+        if let cosign = policyNode?["cosign"] {
+            if let key = cosign["publicKey"]?.string {
+                signing = .publicKey(key)
+            } else if let issuer = cosign["issuer"]?.string {
+                signing = .keyless(issuer: issuer, subject: cosign["subject"]?.string ?? "")
+            }
+        }
+        let policy = Policy(
+            signing: signing,
+            requiredLabels: policyNode?["requiredLabels"]?.items.compactMap(\.string) ?? [],
+            maxApplicationDeletions: policyNode?["maxApplicationDeletions"]?.int ?? 3,
+            location: policyNode?.location ?? root.location)
+
+        return Blueprint(
+            platform: platform, repositories: repositories, environments: environments, regions: regions,
+            organizations: organizations, services: services, dataStores: dataStores,
+            observability: observability, backup: backup, policy: policy, pins: pins)
+    }
+
+    /// Every key's value location, by dotted path.
+    static func fieldLocations(_ node: SourceNode, prefix: String = "") -> FieldLocations {
+        var result: FieldLocations = [:]
+        for entry in node.entries {
+            let path = prefix.isEmpty ? entry.key : "\(prefix).\(entry.key)"
+            result[path] = entry.value.location
+            switch entry.value.value {
+            case .mapping:
+                result.merge(fieldLocations(entry.value, prefix: path)) { first, _ in first }
+            case .sequence(let items):
+                for (index, item) in items.enumerated() { result["\(path)[\(index)]"] = item.location }
+            default:
+                break
+            }
+        }
+        return result
+    }
+
+    static func repository(_ node: SourceNode?, fallback: SourceLocation) -> GitRepository {
+        GitRepository(url: node?["url"]?.string ?? "", branch: node?["branch"]?.string ?? "main", location: node?.location ?? fallback)
+    }
+
+    static func quantity(_ node: SourceNode?, _ fallback: String = "0") -> Quantity {
+        node?.string.flatMap(Quantity.init) ?? Quantity(fallback)!
+    }
+
+    static func cpuMemory(_ node: SourceNode?) -> CPUMemory {
+        CPUMemory(cpu: quantity(node?["cpu"]), memory: quantity(node?["memory"]))
+    }
+
+    static func resources(_ node: SourceNode?) -> Resources {
+        Resources(requests: cpuMemory(node?["requests"]), limits: cpuMemory(node?["limits"]))
+    }
+
+    static func replicas(_ node: SourceNode?) -> ReplicaRange {
+        ReplicaRange(min: node?["min"]?.int ?? 1, max: node?["max"]?.int ?? 1)
+    }
+
+    static func environment(_ node: SourceNode) -> Environment {
+        let name = node["name"]?.string ?? ""
+        let mode = node["policyMode"]?.string.flatMap(Environment.PolicyMode.init(rawValue:))
+            ?? (name == "dev-local" ? .audit : .enforce)
+        return Environment(
+            name: name,
+            domain: node["domain"]?.string ?? "",
+            localCluster: node["cluster"]?.string,
+            policyMode: mode,
+            replicas: node["replicas"].map(replicas),
+            resources: node["resources"].map(resources),
+            location: node.location,
+            fieldLocations: fieldLocations(node))
+    }
+
+    static func region(_ node: SourceNode) -> Region {
+        Region(
+            id: node["id"]?.string ?? "",
+            country: node["country"]?.string ?? "",
+            cloud: node["cloud"]?.string ?? "",
+            cloudLocation: node["location"]?.string,
+            residency: node["residency"]?.string.flatMap(Region.Residency.init(rawValue:)) ?? .strict,
+            environments: node["environments"]?.items.compactMap(\.string) ?? [],
+            location: node.location,
+            fieldLocations: fieldLocations(node))
+    }
+
+    static func organization(_ node: SourceNode) -> Organization {
+        let id = node["id"]?.string ?? ""
+        let home = node["homeRegion"]?.string ?? ""
+        let quotas = node["quotas"]
+        return Organization(
+            id: id,
+            displayName: node["displayName"]?.string ?? id,
+            homeRegion: home,
+            quotas: .init(cpu: quantity(quotas?["cpu"]), memory: quantity(quotas?["memory"]), storage: quantity(quotas?["storage"])),
+            admins: node["admins"]?.items.compactMap(\.string) ?? ["\(id)-admins"],
+            projects: (node["projects"]?.items ?? []).map { project in
+                let projectID = project["id"]?.string ?? ""
+                return .init(id: projectID, displayName: project["displayName"]?.string ?? projectID, location: project.location)
+            },
+            data: (node["data"]?.items ?? []).map { placement in
+                .init(store: placement["store"]?.string ?? "", region: placement["region"]?.string ?? home, location: placement.location)
+            },
+            backupRegion: node["backup"]?["region"]?.string ?? home,
+            location: node.location,
+            fieldLocations: fieldLocations(node))
+    }
+
+    static func service(_ node: SourceNode) -> Service {
+        let port = node["port"]?.int ?? 0
+        let health = node["health"]
+        let liveness = health?["liveness"]?.string ?? "/"
+        return Service(
+            name: node["name"]?.string ?? "",
+            image: node["image"]?.string ?? "",
+            port: port,
+            metricsPort: node["metrics"]?["port"]?.int ?? port,
+            metricsPath: node["metrics"]?["path"]?.string ?? "/metrics",
+            replicas: replicas(node["replicas"]),
+            resources: resources(node["resources"]),
+            liveness: liveness,
+            readiness: health?["readiness"]?.string ?? liveness,
+            startup: health?["startup"]?.string ?? liveness,
+            dependsOn: (node["dependsOn"]?.items ?? []).compactMap { dependency in
+                let target: Service.Dependency.Target
+                if let service = dependency["service"]?.string {
+                    target = .service(service)
+                } else if let store = dependency["dataStore"]?.string {
+                    target = .dataStore(store)
+                } else {
+                    return nil
+                }
+                return .init(target: target, port: dependency["port"]?.int, location: dependency.location)
+            },
+            expose: node["expose"].map { .init(host: $0["host"]?.string ?? "", path: $0["path"]?.string ?? "/") },
+            config: node["config"]?.entries.map { (name: $0.key, value: $0.value.string ?? "") }.sorted { $0.name < $1.name } ?? [],
+            secrets: (node["secrets"]?.items ?? []).map { .init(name: $0["name"]?.string ?? "", key: $0["key"]?.string ?? "") }
+                .sorted { $0.name < $1.name },
+            serviceAccountToken: node["serviceAccountToken"]?.bool ?? false,
+            runsMigrations: node["migrations"]?.bool ?? false,
+            location: node.location,
+            fieldLocations: fieldLocations(node))
+    }
+
+    static func dataStore(_ node: SourceNode, allRegions: [String]) -> DataStore {
+        DataStore(
+            name: node["name"]?.string ?? "",
+            kind: node["kind"]?.string.flatMap(DataStore.Kind.init(rawValue:)) ?? .postgresql,
+            regions: node["regions"]?.items.compactMap(\.string) ?? allRegions,
+            storage: quantity(node["storage"], "10Gi"),
+            buckets: node["buckets"]?.items.compactMap(\.string) ?? [],
+            location: node.location,
+            fieldLocations: fieldLocations(node))
+    }
+
+    static func pins(_ root: SourceNode, file: String) -> Pins {
+        var result = Pins(file: file)
+        for service in root["pins"]?.entries ?? [] {
+            for entry in service.value.entries {
+                let parts = entry.key.split(separator: "/", maxSplits: 1).map(String.init)
+                let key = Pins.Key(service: service.key, environment: parts.first ?? "", region: parts.count > 1 ? parts[1] : nil)
+                result.digests[key] = entry.value.string ?? ""
+                result.locations[key] = entry.value.location
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// A blueprint loaded from disk: the base model, one merged view per environment,
+/// and the input files (for the content hash and for diagnostics).
+public struct LoadedBlueprint: Sendable {
+    /// A file that went into the blueprint, with its bytes.
+    public struct InputFile: Sendable, Equatable {
+        public enum Role: String, Sendable { case blueprint, overlay, pins }
+        public var role: Role
+        /// The path as shown in diagnostics (relative as given on the command line).
+        public var path: String
+        public var contents: Data
+    }
+
+    /// The blueprint without any overlay.
+    public var base: Blueprint
+    /// The blueprint as seen by each environment (its overlay merged), by environment name.
+    public var views: [String: Blueprint]
+    public var inputs: [InputFile]
+    /// The blueprint file's name (no folders), used in generated-file headers.
+    public var blueprintName: String
+    /// Where the pins file is (it may not exist yet).
+    public var pinsPath: String
+
+    /// The view for an environment (the base when the environment has no overlay).
+    public func view(_ environment: String) -> Blueprint { views[environment] ?? base }
+}
+
+/// Reads a blueprint, its environment overlays and its pins file, checks them, and
+/// builds the validated model. Every problem in every file is reported at once.
+public enum BlueprintLoader {
+    /// The pins file that belongs to a blueprint: `<stem>.pins.yaml` beside it.
+    public static func pinsPath(forBlueprint path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        return join(directory(of: path), "\(stem).pins.yaml")
+    }
+
+    /// The overlays folder: `overlays/` beside the blueprint, else `../overlays`.
+    public static func defaultOverlaysDirectory(forBlueprint path: String) -> String? {
+        let dir = directory(of: path)
+        for candidate in [join(dir, "overlays"), join(join(dir, ".."), "overlays")] {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
+                return candidate
+            }
+        }
+        return nil
+    }
+
+    public static func load(path: String, overlaysDirectory: String? = nil, pinsPath explicitPins: String? = nil) throws(DiagnosticsError) -> LoadedBlueprint {
+        let blueprintText = try read(path)
+        var inputs = [LoadedBlueprint.InputFile(role: .blueprint, path: path, contents: Data(blueprintText.utf8))]
+        var diagnostics = DiagnosticCollector()
+
+        let root: SourceNode
+        do { root = try SourceNode.parse(blueprintText, file: path) } catch { throw error }
+        diagnostics.append(contentsOf: SchemaChecker.check(root, against: BlueprintSchema.blueprint))
+
+        // Pins
+        let pinsPath = explicitPins ?? Self.pinsPath(forBlueprint: path)
+        var pins = Pins(file: pinsPath)
+        if FileManager.default.fileExists(atPath: pinsPath) {
+            let text = try read(pinsPath)
+            inputs.append(.init(role: .pins, path: pinsPath, contents: Data(text.utf8)))
+            do {
+                let pinsRoot = try SourceNode.parse(text, file: pinsPath)
+                diagnostics.append(contentsOf: SchemaChecker.check(pinsRoot, against: BlueprintSchema.pins))
+                pins = BlueprintDecoder.pins(pinsRoot, file: pinsPath)
+            } catch {
+                diagnostics.append(contentsOf: error.diagnostics)
+            }
+        }
+
+        // Overlays
+        var overlays: [String: SourceNode] = [:]
+        if let overlaysDirectory = overlaysDirectory ?? defaultOverlaysDirectory(forBlueprint: path) {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: overlaysDirectory)) ?? [])
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            let declared = root["environments"]?.items.compactMap { $0["name"]?.string } ?? []
+            for name in names {
+                let overlayPath = join(overlaysDirectory, name)
+                let environment = String(name.prefix(upTo: name.lastIndex(of: ".")!))
+                let text = try read(overlayPath)
+                inputs.append(.init(role: .overlay, path: overlayPath, contents: Data(text.utf8)))
+                guard declared.contains(environment) else {
+                    diagnostics.error("overlay for unknown environment `\(environment)`", at: SourceLocation(file: overlayPath, line: 1, column: 1),
+                                      hint: "overlays are named after an environment: " + Suggestion.hint(for: environment, in: declared, noun: "environment"))
+                    continue
+                }
+                do {
+                    let node = try SourceNode.parse(text, file: overlayPath)
+                    if case .null = node.value { continue }
+                    guard case .mapping = node.value else {
+                        diagnostics.error("an overlay must be a mapping", at: node.location, hint: "write the keys to change, as in the blueprint")
+                        continue
+                    }
+                    overlays[environment] = node
+                } catch {
+                    diagnostics.append(contentsOf: error.diagnostics)
+                }
+            }
+        }
+
+        // Decode and validate the base and every environment's view.
+        let base = BlueprintDecoder.decode(root, pins: pins)
+        var seen = Set(diagnostics.diagnostics)
+        func add(_ found: [Diagnostic]) {
+            for diagnostic in found where seen.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
+        }
+        if !diagnostics.hasErrors { add(BlueprintValidator.validate(base)) }
+        var views: [String: Blueprint] = [:]
+        for (environment, overlay) in overlays.sorted(by: { $0.key < $1.key }) {
+            let merged = OverlayMerge.merge(root, overlay)
+            let structural = SchemaChecker.check(merged, against: BlueprintSchema.blueprint)
+            add(structural)
+            let view = BlueprintDecoder.decode(merged, pins: pins)
+            if structural.isEmpty { add(BlueprintValidator.validate(view)) }
+            views[environment] = view
+        }
+        try diagnostics.check()
+        return LoadedBlueprint(
+            base: base, views: views, inputs: inputs,
+            blueprintName: URL(fileURLWithPath: path).lastPathComponent, pinsPath: pinsPath)
+    }
+
+    static func read(_ path: String) throws(DiagnosticsError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DiagnosticsError([.error("cannot read `\(path)`", at: SourceLocation(file: path, line: 0, column: 0),
+                                           hint: "check the path; run `scaffold init` to start a blueprint")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DiagnosticsError([.error("`\(path)` is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))])
+        }
+        return text
+    }
+
+    static func directory(of path: String) -> String {
+        let dir = (path as NSString).deletingLastPathComponent
+        return dir.isEmpty ? "." : dir
+    }
+
+    static func join(_ directory: String, _ name: String) -> String {
+        directory == "." ? name : (directory as NSString).appendingPathComponent(name)
+    }
+}

@@ -1,0 +1,169 @@
+/// The blueprint format v1, declared once: checked by ``SchemaChecker`` and
+/// printed by `scaffold schema`. `docs/blueprint.md` explains each part.
+public enum BlueprintSchema {
+    public static let apiVersion = "scaffold.dev/v1"
+    public static let environmentNames = ["dev-local", "staging", "production"]
+    public static let clouds = ["digitalocean", "azure", "gcp", "onprem", "k3d"]
+
+    static let name = Schema.string(.dnsLabel, description: "A DNS-1123 label.")
+
+    static func reference(_ what: String) -> Schema {
+        .string(.dnsLabel, description: "The name of a declared \(what).")
+    }
+
+    static let cpuMemory = Schema.object(ObjectSchema("CPU and memory.", [
+        .required("cpu", .string(.quantity, description: "CPU, e.g. `250m` or `2`.")),
+        .required("memory", .string(.quantity, description: "Memory, e.g. `256Mi`.")),
+    ]))
+
+    static let resources = Schema.object(ObjectSchema("Container requests and limits.", [
+        .required("requests", cpuMemory),
+        .required("limits", cpuMemory),
+    ]))
+
+    static let replicas = Schema.object(ObjectSchema("Replica range (the HorizontalPodAutoscaler's bounds).", [
+        .required("min", .integer(description: "Minimum replicas.", minimum: 1, maximum: 1000)),
+        .required("max", .integer(description: "Maximum replicas.", minimum: 1, maximum: 1000)),
+    ]))
+
+    static let repository = Schema.object(ObjectSchema("A git repository.", [
+        .required("url", .string(.repositoryURL, description: "A git URL or a local path (a bare repository works).")),
+        .optional("branch", .string(.branch, description: "The branch scaffold commits to.", defaultValue: "main")),
+    ]))
+
+    static let environment = Schema.object(ObjectSchema("An environment.", [
+        .required("name", .string(.dnsLabel, description: "The environment.", enumValues: environmentNames)),
+        .required("domain", .string(.dnsSubdomain, description: "The environment's base domain; ingress hosts are `<host>.<domain>`.")),
+        .optional("cluster", .string(.any, description: "Run this environment on a local cluster instead of the region's cloud.", enumValues: ["k3d"])),
+        .optional("policyMode", .string(.any, description: "Kyverno validation failure action. Default: Audit in dev-local, Enforce elsewhere.", enumValues: ["Enforce", "Audit"])),
+        .optional("replicas", replicas),
+        .optional("resources", resources),
+    ]))
+
+    static let region = Schema.object(ObjectSchema("A region: one cluster per environment, with its own data, logs and backups.", [
+        .required("id", name),
+        .required("country", .string(.countryCode, description: "ISO 3166-1 alpha-2 country code where the region's data lives.")),
+        .required("cloud", .string(.dnsLabel, description: "Where the region's clusters run.", enumValues: clouds)),
+        .optional("location", .string(.any, description: "The cloud's own region name (e.g. `fra1`, `spaincentral`, `europe-west1`).")),
+        .required("residency", .string(.dnsLabel, description: "`strict`: tenant data and backups never leave the region.", enumValues: ["strict", "relaxed"])),
+        .required("environments", .array(items: reference("environment"), description: "The environments that run in this region.", minItems: 1)),
+    ]))
+
+    static let organization = Schema.object(ObjectSchema("A tenant: an organization that owns projects.", [
+        .required("id", name),
+        .required("displayName", .string(.any, description: "A human-readable name.")),
+        .required("homeRegion", reference("region")),
+        .required("quotas", .object(ObjectSchema("The organization's ResourceQuota in each environment.", [
+            .required("cpu", .string(.quantity, description: "Total CPU requests.")),
+            .required("memory", .string(.quantity, description: "Total memory requests.")),
+            .required("storage", .string(.quantity, description: "Total persistent storage requests.")),
+        ]))),
+        .optional("admins", .array(items: .string(.any, description: "A group name from the cluster's identity provider."),
+                                   description: "Groups bound to the organization's admin Role. Default: `<id>-admins`.")),
+        .optional("projects", .array(items: .object(ObjectSchema("A project of the organization.", [
+            .required("id", name),
+            .optional("displayName", .string(.any, description: "A human-readable name.")),
+        ])), description: "The organization's projects.", uniqueBy: "id")),
+        .optional("data", .array(items: .object(ObjectSchema("Where this tenant's data lives.", [
+            .required("store", reference("data store")),
+            .optional("region", reference("region")),
+        ])), description: "The data stores holding this tenant's data. Default: the home region.")),
+        .optional("backup", .object(ObjectSchema("Where this tenant's backups go.", [
+            .optional("region", reference("region")),
+        ]))),
+    ]))
+
+    static let dependency = Schema.object(ObjectSchema("A dependency: another service or a data store.", exactlyOneOf: [["service", "dataStore"]], [
+        .optional("service", reference("service")),
+        .optional("dataStore", reference("data store")),
+        .optional("port", .integer(description: "The port used. Default: the target's port.", minimum: 1, maximum: 65535)),
+    ]))
+
+    static let service = Schema.object(ObjectSchema("A service of the platform.", [
+        .required("name", name),
+        .required("image", .string(.imageRepository, description: "The image repository, without tag or digest: digests are pinned in the pins file.")),
+        .required("port", .integer(description: "The container's HTTP port.", minimum: 1, maximum: 65535)),
+        .optional("metrics", .object(ObjectSchema("Prometheus scraping.", [
+            .optional("port", .integer(description: "Metrics port. Default: the service port.", minimum: 1, maximum: 65535)),
+            .optional("path", .string(.httpPath, description: "Metrics path.", defaultValue: "/metrics")),
+        ]))),
+        .required("replicas", replicas),
+        .required("resources", resources),
+        .required("health", .object(ObjectSchema("Probe paths.", [
+            .required("liveness", .string(.httpPath, description: "Liveness probe path.")),
+            .required("readiness", .string(.httpPath, description: "Readiness probe path.")),
+            .optional("startup", .string(.httpPath, description: "Startup probe path. Default: the liveness path.")),
+        ]))),
+        .optional("dependsOn", .array(items: dependency, description: "What this service calls; network allowlists are derived from it.")),
+        .optional("expose", .object(ObjectSchema("Public exposure through the ingress controller.", [
+            .required("host", .string(.dnsLabel, description: "Host label; the full host is `<host>.<environment domain>`.")),
+            .optional("path", .string(.httpPath, description: "Path prefix.", defaultValue: "/")),
+        ]))),
+        .optional("config", .map(keys: .envName, values: .scalar(description: "A non-secret value."),
+                                 description: "Non-secret configuration, as environment variables.")),
+        .optional("secrets", .array(items: .object(ObjectSchema("A secret reference: a name in the secret store, never a value.", [
+            .required("name", .string(.envName, description: "The environment variable.")),
+            .required("key", .string(.any, description: "The key in the secret store (External Secrets remote key).")),
+        ])), description: "Secrets by reference.", uniqueBy: "name")),
+        .optional("serviceAccountToken", .boolean(description: "Mount the service account token.", defaultValue: false)),
+        .optional("migrations", .boolean(description: "Run the platform's database migrations as a Job before each rollout.", defaultValue: false)),
+    ]))
+
+    static let dataStore = Schema.object(ObjectSchema("A data store, deployed in each of its regions.", [
+        .required("name", name),
+        .required("kind", .string(.dnsLabel, description: "The engine.", enumValues: ["postgresql", "redis", "minio"])),
+        .optional("regions", .array(items: reference("region"), description: "Regions it runs in. Default: every region.")),
+        .optional("storage", .string(.quantity, description: "Volume size per region.", defaultValue: "10Gi")),
+        .optional("buckets", .array(items: name, description: "MinIO buckets (minio only).")),
+    ]))
+
+    static let cosign = Schema.object(ObjectSchema("How images are signed (cosign): keyless (issuer and subject) or a public key.", exactlyOneOf: [["issuer", "publicKey"]], [
+        .optional("issuer", .string(.any, description: "OIDC issuer of keyless signatures.")),
+        .optional("subject", .string(.any, description: "Certificate subject (a `*` wildcard is allowed).")),
+        .optional("publicKey", .string(.any, description: "PEM public key.")),
+    ]))
+
+    public static let blueprint = Schema.object(ObjectSchema("A scaffold blueprint: one description of a GitOps platform.", [
+        .required("apiVersion", .string(.any, description: "The format version.", enumValues: [apiVersion])),
+        .required("platform", .object(ObjectSchema("The platform.", [
+            .required("name", name),
+            .required("domain", .string(.dnsSubdomain, description: "The platform's base domain.")),
+            .optional("secretStore", .string(.dnsLabel, description: "The External Secrets ClusterSecretStore name.", defaultValue: "platform-secrets")),
+        ]))),
+        .required("repositories", .object(ObjectSchema("Where scaffold commits its output.", [
+            .required("ops", repository),
+            .required("infra", repository),
+        ]))),
+        .required("environments", .array(items: environment, description: "Environments.", minItems: 1, uniqueBy: "name")),
+        .required("regions", .array(items: region, description: "Regions.", minItems: 1, uniqueBy: "id")),
+        .optional("organizations", .array(items: organization, description: "Tenants.", uniqueBy: "id")),
+        .optional("services", .array(items: service, description: "Services.", uniqueBy: "name")),
+        .optional("dataStores", .array(items: dataStore, description: "Data stores.", uniqueBy: "name")),
+        .optional("observability", .object(ObjectSchema("Observability retention, per region.", [
+            .optional("metricsRetention", .string(.duration, description: "Prometheus retention.", defaultValue: "15d")),
+            .optional("logsRetention", .string(.duration, description: "Loki retention.", defaultValue: "168h")),
+            .optional("tracesRetention", .string(.duration, description: "Tempo retention.", defaultValue: "72h")),
+        ]))),
+        .optional("backup", .object(ObjectSchema("Backups, kept in each region's own object store.", [
+            .optional("schedule", .string(.cron, description: "Velero schedule.", defaultValue: "0 2 * * *")),
+            .optional("retention", .string(.duration, description: "How long backups are kept.", defaultValue: "720h")),
+            .required("store", reference("data store (minio)")),
+            .required("bucket", name),
+            .optional("offRegionCopies", .array(items: reference("region"), description: "Extra regions receiving encrypted copies (not allowed from strict regions).")),
+        ]))),
+        .optional("policy", .object(ObjectSchema("Admission policy.", [
+            .optional("cosign", cosign),
+            .optional("requiredLabels", .array(items: .string(.labelKey, description: "A label key."), description: "Labels every workload must carry.")),
+            .optional("maxApplicationDeletions", .integer(description: "Regenerations deleting more Applications than this are refused without --allow-deletions.", minimum: 0, defaultValue: 3)),
+        ]))),
+    ]))
+
+    /// The pins file: one image digest per service and environment (optionally per region).
+    public static let pins = Schema.object(ObjectSchema("Machine-owned image pins, rewritten by `scaffold bump` and `scaffold promote`.", [
+        .required("apiVersion", .string(.any, description: "The format version.", enumValues: [apiVersion])),
+        .required("kind", .string(.any, description: "Always `Pins`.", enumValues: ["Pins"])),
+        .required("pins", .map(keys: .dnsLabel, values: .map(keys: .any, values: .string(.digest, description: "An image digest."),
+                                                              description: "Digests by `environment` or `environment/region`."),
+                               description: "Digests by service.")),
+    ]))
+}

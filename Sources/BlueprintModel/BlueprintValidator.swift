@@ -1,0 +1,224 @@
+/// Semantic checks on a decoded blueprint: references resolve, ranges make sense,
+/// residency holds, every service has a digest for every place it runs.
+/// All problems are reported in one pass.
+public enum BlueprintValidator {
+    public static func validate(_ blueprint: Blueprint) -> [Diagnostic] {
+        var d = DiagnosticCollector()
+        let environmentNames = blueprint.environments.map(\.name)
+        let regionIDs = blueprint.regions.map(\.id)
+        let serviceNames = blueprint.services.map(\.name)
+        let storeNames = blueprint.dataStores.map(\.name)
+
+        func location(_ fields: FieldLocations, _ key: String, _ fallback: SourceLocation) -> SourceLocation {
+            fields[key] ?? fallback
+        }
+
+        // Regions
+        for region in blueprint.regions {
+            for (index, environment) in region.environments.enumerated() where !environmentNames.contains(environment) {
+                d.error("region `\(region.id)` runs unknown environment `\(environment)`",
+                        at: location(region.fieldLocations, "environments[\(index)]", region.location),
+                        hint: Suggestion.hint(for: environment, in: environmentNames, noun: "environment"))
+            }
+            if ["digitalocean", "azure", "gcp"].contains(region.cloud), region.cloudLocation == nil {
+                d.error("region `\(region.id)` on \(region.cloud) needs `location`", at: region.location,
+                        hint: "add the cloud's region name, e.g. `location: fra1`")
+            }
+        }
+        for environment in blueprint.environments where !blueprint.regions.contains(where: { $0.environments.contains(environment.name) }) {
+            d.error("environment `\(environment.name)` runs in no region", at: environment.location,
+                    hint: "list it under `environments` of at least one region")
+        }
+        for environment in blueprint.environments {
+            if let range = environment.replicas, range.min > range.max {
+                d.error("environment `\(environment.name)`: replicas.min (\(range.min)) is greater than replicas.max (\(range.max))",
+                        at: location(environment.fieldLocations, "replicas.min", environment.location))
+            }
+            if let resources = environment.resources {
+                checkResources(resources, fields: environment.fieldLocations, owner: "environment `\(environment.name)`", fallback: environment.location, into: &d)
+            }
+        }
+
+        // Data stores
+        for store in blueprint.dataStores {
+            for (index, region) in store.regions.enumerated() where !regionIDs.contains(region) {
+                d.error("data store `\(store.name)` is placed in unknown region `\(region)`",
+                        at: location(store.fieldLocations, "regions[\(index)]", store.location),
+                        hint: Suggestion.hint(for: region, in: regionIDs, noun: "region"))
+            }
+            if store.kind != .minio, !store.buckets.isEmpty {
+                d.error("data store `\(store.name)` is \(store.kind.rawValue); only minio stores have buckets",
+                        at: location(store.fieldLocations, "buckets", store.location), hint: "remove `buckets`")
+            }
+        }
+
+        // Organizations
+        for org in blueprint.organizations {
+            if org.id.count > 56 {
+                d.error("organization id `\(org.id)` is too long for a namespace name (`tenant-\(org.id)`)",
+                        at: location(org.fieldLocations, "id", org.location), hint: "use at most 56 characters")
+            }
+            guard let home = blueprint.region(org.homeRegion) else {
+                d.error("organization `\(org.id)` has unknown home region `\(org.homeRegion)`",
+                        at: location(org.fieldLocations, "homeRegion", org.location),
+                        hint: Suggestion.hint(for: org.homeRegion, in: regionIDs, noun: "region"))
+                continue
+            }
+            for placement in org.data {
+                guard let store = blueprint.dataStore(placement.store) else {
+                    d.error("organization `\(org.id)` keeps data in unknown data store `\(placement.store)`", at: placement.location,
+                            hint: Suggestion.hint(for: placement.store, in: storeNames, noun: "data store"))
+                    continue
+                }
+                guard regionIDs.contains(placement.region) else {
+                    d.error("organization `\(org.id)` keeps data in unknown region `\(placement.region)`", at: placement.location,
+                            hint: Suggestion.hint(for: placement.region, in: regionIDs, noun: "region"))
+                    continue
+                }
+                if !store.regions.contains(placement.region) {
+                    d.error("data store `\(store.name)` is not deployed in region `\(placement.region)`", at: placement.location,
+                            hint: "add `\(placement.region)` to the store's `regions`, or keep the data where the store runs")
+                }
+                if home.residency == .strict, placement.region != home.id {
+                    d.error("residency: organization `\(org.id)` has strict home region `\(home.id)` but keeps data in `\(placement.region)`",
+                            at: placement.location, hint: "strict residency keeps a tenant's data in its home region; use `region: \(home.id)`")
+                }
+            }
+            if !regionIDs.contains(org.backupRegion) {
+                d.error("organization `\(org.id)` backs up to unknown region `\(org.backupRegion)`",
+                        at: location(org.fieldLocations, "backup.region", org.location),
+                        hint: Suggestion.hint(for: org.backupRegion, in: regionIDs, noun: "region"))
+            } else if home.residency == .strict, org.backupRegion != home.id {
+                d.error("residency: organization `\(org.id)` has strict home region `\(home.id)` but backs up to `\(org.backupRegion)`",
+                        at: location(org.fieldLocations, "backup.region", org.location),
+                        hint: "strict residency keeps backups in the home region; use `region: \(home.id)`")
+            }
+        }
+
+        // Services
+        var hosts: [String: String] = [:]
+        for service in blueprint.services {
+            if service.replicas.min > service.replicas.max {
+                d.error("service `\(service.name)`: replicas.min (\(service.replicas.min)) is greater than replicas.max (\(service.replicas.max))",
+                        at: location(service.fieldLocations, "replicas.min", service.location))
+            }
+            checkResources(service.resources, fields: service.fieldLocations, owner: "service `\(service.name)`", fallback: service.location, into: &d)
+            for dependency in service.dependsOn {
+                switch dependency.target {
+                case .service(let name):
+                    if name == service.name {
+                        d.error("service `\(service.name)` depends on itself", at: dependency.location, hint: "remove this dependency")
+                    } else if blueprint.service(name) == nil {
+                        d.error("service `\(service.name)` depends on unknown service `\(name)`", at: dependency.location,
+                                hint: Suggestion.hint(for: name, in: serviceNames, noun: "service"))
+                    }
+                case .dataStore(let name):
+                    guard let store = blueprint.dataStore(name) else {
+                        d.error("service `\(service.name)` depends on unknown data store `\(name)`", at: dependency.location,
+                                hint: Suggestion.hint(for: name, in: storeNames, noun: "data store"))
+                        continue
+                    }
+                    let missing = regionIDs.filter { !store.regions.contains($0) }
+                    if !missing.isEmpty {
+                        d.error("service `\(service.name)` depends on data store `\(name)`, which is not deployed in region\(missing.count == 1 ? "" : "s") \(missing.map { "`\($0)`" }.joined(separator: ", "))",
+                                at: dependency.location, hint: "services run in every region: deploy the store there too")
+                    }
+                    if let port = dependency.port, port != store.port {
+                        d.error("data store `\(name)` (\(store.kind.rawValue)) listens on \(store.port), not \(port)", at: dependency.location,
+                                hint: "remove `port` or use \(store.port)")
+                    }
+                }
+            }
+            if let expose = service.expose {
+                if let other = hosts[expose.host] {
+                    d.error("service `\(service.name)` is exposed on host `\(expose.host)`, already used by `\(other)`",
+                            at: location(service.fieldLocations, "expose.host", service.location), hint: "choose another host label")
+                } else {
+                    hosts[expose.host] = service.name
+                }
+            }
+        }
+
+        // Backup
+        if let backup = blueprint.backup {
+            if let store = blueprint.dataStore(backup.store) {
+                if store.kind != .minio {
+                    d.error("backups go to an object store, but `\(store.name)` is \(store.kind.rawValue)",
+                            at: location(backup.fieldLocations, "store", backup.location), hint: "name a minio data store")
+                } else if !store.buckets.contains(backup.bucket) {
+                    d.error("bucket `\(backup.bucket)` is not declared in data store `\(store.name)`",
+                            at: location(backup.fieldLocations, "bucket", backup.location),
+                            hint: Suggestion.hint(for: backup.bucket, in: store.buckets, noun: "bucket"))
+                }
+                let missing = regionIDs.filter { !store.regions.contains($0) }
+                if !missing.isEmpty {
+                    d.error("backups stay in each region's own store, but `\(store.name)` is not deployed in \(missing.map { "`\($0)`" }.joined(separator: ", "))",
+                            at: location(backup.fieldLocations, "store", backup.location), hint: "deploy the store in every region")
+                }
+            } else {
+                d.error("backup store `\(backup.store)` is not a declared data store",
+                        at: location(backup.fieldLocations, "store", backup.location),
+                        hint: Suggestion.hint(for: backup.store, in: storeNames, noun: "data store"))
+            }
+            for (index, copy) in backup.offRegionCopies.enumerated() {
+                if !regionIDs.contains(copy) {
+                    d.error("backup copies go to unknown region `\(copy)`", at: location(backup.fieldLocations, "offRegionCopies[\(index)]", backup.location),
+                            hint: Suggestion.hint(for: copy, in: regionIDs, noun: "region"))
+                }
+            }
+            if !backup.offRegionCopies.isEmpty {
+                for region in blueprint.regions where region.residency == .strict {
+                    d.error("residency: region `\(region.id)` is strict, so its backups cannot be copied to \(backup.offRegionCopies.map { "`\($0)`" }.joined(separator: ", "))",
+                            at: location(backup.fieldLocations, "offRegionCopies", backup.location),
+                            hint: "remove `offRegionCopies` or make the region's residency `relaxed`")
+                }
+            }
+        }
+
+        // Policy
+        if case .keyless(_, let subject) = blueprint.policy.signing, subject.isEmpty {
+            d.error("keyless signing needs a certificate `subject`", at: blueprint.policy.location,
+                    hint: "add `subject:` (e.g. `https://github.com/ORG/*`)")
+        }
+
+        // Pins
+        let pins = blueprint.pins
+        let pinFile = SourceLocation(file: pins.file, line: 1, column: 1)
+        for key in pins.digests.keys.sorted() {
+            let at = pins.locations[key] ?? pinFile
+            if !serviceNames.contains(key.service) {
+                d.error("pin for unknown service `\(key.service)`", at: at, hint: Suggestion.hint(for: key.service, in: serviceNames, noun: "service"))
+            } else if !environmentNames.contains(key.environment) {
+                d.error("pin for unknown environment `\(key.environment)`", at: at,
+                        hint: Suggestion.hint(for: key.environment, in: environmentNames, noun: "environment"))
+            } else if let region = key.region, !(blueprint.region(region)?.environments.contains(key.environment) ?? false) {
+                d.error("pin for `\(key.environment)/\(region)`, but environment `\(key.environment)` does not run in region `\(region)`", at: at,
+                        hint: Suggestion.hint(for: region, in: blueprint.regions(running: key.environment).map(\.id), noun: "region"))
+            }
+        }
+        for service in blueprint.services {
+            for environment in blueprint.environments {
+                let missing = blueprint.regions(running: environment.name).filter {
+                    pins.digest(service: service.name, environment: environment.name, region: $0.id) == nil
+                }
+                if !missing.isEmpty {
+                    d.error("service `\(service.name)` has no image digest for environment `\(environment.name)`",
+                            at: service.location,
+                            hint: "pin one with `scaffold bump \(service.name) --env \(environment.name) --digest sha256:…` (it writes \(pins.file.isEmpty ? "the pins file" : pins.file))")
+                }
+            }
+        }
+        return d.diagnostics
+    }
+
+    static func checkResources(_ resources: Resources, fields: FieldLocations, owner: String, fallback: SourceLocation, into d: inout DiagnosticCollector) {
+        if resources.requests.cpu > resources.limits.cpu {
+            d.error("\(owner): CPU request \(resources.requests.cpu) exceeds its limit \(resources.limits.cpu)",
+                    at: fields["resources.requests.cpu"] ?? fallback, hint: "requests must not exceed limits")
+        }
+        if resources.requests.memory > resources.limits.memory {
+            d.error("\(owner): memory request \(resources.requests.memory) exceeds its limit \(resources.limits.memory)",
+                    at: fields["resources.requests.memory"] ?? fallback, hint: "requests must not exceed limits")
+        }
+    }
+}
