@@ -57,16 +57,31 @@ public struct GitRepository: Sendable, Equatable {
 public struct CPUMemory: Sendable, Equatable {
     public var cpu: Quantity
     public var memory: Quantity
+
+    public init(cpu: Quantity, memory: Quantity) {
+        self.cpu = cpu
+        self.memory = memory
+    }
 }
 
 public struct Resources: Sendable, Equatable {
     public var requests: CPUMemory
     public var limits: CPUMemory
+
+    public init(requests: CPUMemory, limits: CPUMemory) {
+        self.requests = requests
+        self.limits = limits
+    }
 }
 
 public struct ReplicaRange: Sendable, Equatable {
     public var min: Int
     public var max: Int
+
+    public init(min: Int, max: Int) {
+        self.min = min
+        self.max = max
+    }
 }
 
 public struct Environment: Sendable, Equatable {
