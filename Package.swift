@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.1.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // MARK: C shims
@@ -106,6 +107,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
@@ -127,8 +130,16 @@ let package = Package(
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "TestSupport", .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", "BlueprintModel", "Renderer", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MigrationTests", dependencies: ["MigrationRunner", "Templates", "ScaffoldCore", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "MigrationTests", dependencies: ["MigrationRunner", "Templates", "Renderer", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "ScaffoldCoreTests", dependencies: ["ScaffoldCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "PlatformAPITests", dependencies: ["PlatformAPI", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PlatformAPITests",
+            dependencies: [
+                "PlatformAPI", "TestSupport", "Templates",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

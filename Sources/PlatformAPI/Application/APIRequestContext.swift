@@ -1,0 +1,28 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+
+/// The request context of platform-api: Hummingbird's core storage, WebSocket upgrade
+/// support, and the caller once `AuthMiddleware` has verified the bearer token.
+public struct APIRequestContext: RequestContext, WebSocketRequestContext {
+    /// Hummingbird's per-request storage.
+    public var coreContext: CoreRequestContextStorage
+    /// Where a WebSocket route leaves its handler for the upgrade.
+    public let webSocket: WebSocketHandlerReference<Self>
+    /// The verified caller; nil on public routes.
+    public var guest: AuthenticatedGuest?
+
+    /// Creates the context for a new request.
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        webSocket = .init()
+        guest = nil
+    }
+
+    /// The caller, or 401.
+    public func requireGuest() throws -> AuthenticatedGuest {
+        guard let guest else { throw APIError.unauthorized() }
+        return guest
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+
+/// Everything platform-api needs to start, read from environment variables (the
+/// generated Deployment sets them; secrets come from Kubernetes Secrets).
+///
+/// | Variable | Meaning | Default |
+/// |---|---|---|
+/// | `PLATFORM_API_HOST`, `PLATFORM_API_PORT` | listen address | `0.0.0.0`, `8080` |
+/// | `PLATFORM_API_JWT_SECRET` | HS256 signing secret, at least 32 bytes (required) | — |
+/// | `PLATFORM_API_TOKEN_TTL_SECONDS` | token lifetime, at most 900 | `900` |
+/// | `PLATFORM_API_ADMIN_KEY` | key exchanged at `POST /auth/admin` for a config-admin token | unset: disabled |
+/// | `PLATFORM_API_REGIONS` | comma-separated home regions organizations may choose | any |
+/// | `PLATFORM_API_EVENTS` | `postgres` (LISTEN/NOTIFY) or `redis` | `postgres` |
+/// | `PLATFORM_API_RECONCILE_SECONDS` | config/denylist reconcile period | `300` |
+/// | `PLATFORM_API_RECOVERY_SECONDS` | recovery loop period for PENDING organizations | `10` |
+/// | `PLATFORM_API_PENDING_GRACE_SECONDS` | age before a PENDING organization is recovered | `30` |
+/// | `PLATFORM_API_LOG_LEVEL` | `trace` … `critical` | `info` |
+/// | `DATABASE_HOST`, `DATABASE_PORT`, `DATABASE_NAME`, `DATABASE_USER`, `DATABASE_PASSWORD`, `DATABASE_SOCKET`, `DATABASE_TLS` (`require`/`disable`), `DATABASE_MAX_CONNECTIONS` | PostgreSQL, as the application role | `127.0.0.1`, `5432`, `scaffold`, `scaffold_app`, —, —, `disable`, `20` |
+/// | `REDIS_HOST`, `REDIS_PORT`, `REDIS_USERNAME`, `REDIS_PASSWORD`, `REDIS_CHANNEL_PREFIX` | Redis, when `PLATFORM_API_EVENTS=redis` | `127.0.0.1`, `6379`, —, —, `platform:` |
+public struct AppConfiguration: Sendable {
+    /// Which event transport carries hot-reload, revocation and chat fan-out events.
+    public enum Events: Sendable, Equatable {
+        /// PostgreSQL `LISTEN/NOTIFY`, sent in the writer's transaction.
+        case postgres
+        /// Redis pub/sub at this endpoint.
+        case redis(RedisEndpoint)
+    }
+
+    /// Listen address.
+    public var host: String
+    /// Listen port (0 picks a free port, for tests).
+    public var port: Int
+    /// HS256 secret; never logged.
+    public var jwtSecret: String
+    /// Token lifetime in seconds (at most 900).
+    public var tokenLifetime: TimeInterval
+    /// Key for `POST /auth/admin`; nil disables admin tokens.
+    public var adminKey: String?
+    /// Regions an organization may choose as home; empty allows any.
+    public var allowedRegions: [String]
+    /// The database.
+    public var database: DatabaseSettings
+    /// The event transport.
+    public var events: Events
+    /// Period of the configuration and denylist reconcile loop.
+    public var reconcileInterval: Duration
+    /// Period of the PENDING-organization recovery loop.
+    public var recoveryInterval: Duration
+    /// Age after which a PENDING organization is considered abandoned by a crash.
+    public var pendingGrace: Duration
+    /// Log level.
+    public var logLevel: Logger.Level
+    /// Identifies this instance in logs and `/readyz`.
+    public var instanceName: String
+
+    /// Creates a configuration; defaults suit tests on loopback.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        jwtSecret: String,
+        tokenLifetime: TimeInterval = GuestClaims.maximumLifetime,
+        adminKey: String? = nil,
+        allowedRegions: [String] = [],
+        database: DatabaseSettings = DatabaseSettings(),
+        events: Events = .postgres,
+        reconcileInterval: Duration = .seconds(300),
+        recoveryInterval: Duration = .seconds(10),
+        pendingGrace: Duration = .seconds(30),
+        logLevel: Logger.Level = .info,
+        instanceName: String = "platform-api"
+    ) {
+        self.host = host
+        self.port = port
+        self.jwtSecret = jwtSecret
+        self.tokenLifetime = tokenLifetime
+        self.adminKey = adminKey
+        self.allowedRegions = allowedRegions
+        self.database = database
+        self.events = events
+        self.reconcileInterval = reconcileInterval
+        self.recoveryInterval = recoveryInterval
+        self.pendingGrace = pendingGrace
+        self.logLevel = logLevel
+        self.instanceName = instanceName
+    }
+
+    /// Reads the configuration from environment variables, reporting every problem at once.
+    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationErrors) -> AppConfiguration {
+        var problems: [String] = []
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
+            guard let raw = value(name) else { return fallback }
+            guard let number = Int(raw), range.contains(number) else {
+                problems.append("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got `\(raw)`")
+                return fallback
+            }
+            return number
+        }
+
+        let secret = value("PLATFORM_API_JWT_SECRET") ?? ""
+        if secret.utf8.count < 32 {
+            problems.append("PLATFORM_API_JWT_SECRET must be set to at least 32 bytes (its value is never logged)")
+        }
+        var logLevel = Logger.Level.info
+        if let raw = value("PLATFORM_API_LOG_LEVEL") {
+            if let level = Logger.Level(rawValue: raw.lowercased()) {
+                logLevel = level
+            } else {
+                problems.append("PLATFORM_API_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got `\(raw)`")
+            }
+        }
+        var database = DatabaseSettings(
+            host: value("DATABASE_HOST") ?? "127.0.0.1",
+            port: integer("DATABASE_PORT", default: 5432, range: 1...65535),
+            username: value("DATABASE_USER") ?? "scaffold_app",
+            password: value("DATABASE_PASSWORD"),
+            database: value("DATABASE_NAME") ?? "scaffold",
+            unixSocketPath: value("DATABASE_SOCKET"),
+            maximumConnections: integer("DATABASE_MAX_CONNECTIONS", default: 20, range: 2...500)
+        )
+        switch value("DATABASE_TLS")?.lowercased() ?? "disable" {
+        case "disable": database.requireTLS = false
+        case "require": database.requireTLS = true
+        case let other: problems.append("DATABASE_TLS must be `require` or `disable`, got `\(other)`")
+        }
+        var events = Events.postgres
+        switch value("PLATFORM_API_EVENTS")?.lowercased() ?? "postgres" {
+        case "postgres": events = .postgres
+        case "redis":
+            events = .redis(
+                RedisEndpoint(
+                    host: value("REDIS_HOST") ?? "127.0.0.1",
+                    port: integer("REDIS_PORT", default: 6379, range: 1...65535),
+                    username: value("REDIS_USERNAME"),
+                    password: value("REDIS_PASSWORD")
+                ))
+        case let other: problems.append("PLATFORM_API_EVENTS must be `postgres` or `redis`, got `\(other)`")
+        }
+        let configuration = AppConfiguration(
+            host: value("PLATFORM_API_HOST") ?? "0.0.0.0",
+            port: integer("PLATFORM_API_PORT", default: 8080, range: 0...65535),
+            jwtSecret: secret,
+            tokenLifetime: TimeInterval(integer("PLATFORM_API_TOKEN_TTL_SECONDS", default: 900, range: 30...900)),
+            adminKey: value("PLATFORM_API_ADMIN_KEY"),
+            allowedRegions: (value("PLATFORM_API_REGIONS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.sorted(),
+            database: database,
+            events: events,
+            reconcileInterval: .seconds(integer("PLATFORM_API_RECONCILE_SECONDS", default: 300, range: 1...86_400)),
+            recoveryInterval: .seconds(integer("PLATFORM_API_RECOVERY_SECONDS", default: 10, range: 1...3_600)),
+            pendingGrace: .seconds(integer("PLATFORM_API_PENDING_GRACE_SECONDS", default: 30, range: 1...86_400)),
+            logLevel: logLevel,
+            instanceName: value("PLATFORM_API_INSTANCE") ?? value("HOSTNAME") ?? "platform-api"
+        )
+        if !problems.isEmpty { throw ConfigurationErrors(problems: problems) }
+        return configuration
+    }
+}
+
+/// Every problem found in the environment, reported together.
+public struct ConfigurationErrors: Error, CustomStringConvertible {
+    /// One line per problem.
+    public var problems: [String]
+    /// All problems, one per line.
+    public var description: String {
+        problems.map { "error: \($0)" }.joined(separator: "\n")
+    }
+}

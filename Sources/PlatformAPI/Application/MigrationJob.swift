@@ -1,0 +1,31 @@
+import Foundation
+import Logging
+import MigrationRunner
+
+/// `platform-api migrate`: what the generated migration Job runs before the Deployment
+/// rolls out. It applies the migration files shipped in the image (`db/migrations`, the
+/// same files `scaffold generate` writes) as the migrator role, each exactly once.
+public enum MigrationJob {
+    /// What the job did, for its log.
+    public struct Outcome: Sendable {
+        /// Versions applied now.
+        public var applied: [Int]
+        /// Versions found already applied.
+        public var alreadyApplied: [Int]
+    }
+
+    /// Reads `MIGRATION_DATABASE_URL` (the migrator's URL; its password comes from a Secret
+    /// and is never logged) and `PLATFORM_API_MIGRATIONS_DIR` (default `db/migrations`).
+    public static func run(environment: [String: String], logger: Logger) async throws -> Outcome {
+        guard let url = environment["MIGRATION_DATABASE_URL"], !url.isEmpty else {
+            throw ConfigurationErrors(problems: ["MIGRATION_DATABASE_URL must be set to the migrator role's database URL"])
+        }
+        let directory = URL(fileURLWithPath: environment["PLATFORM_API_MIGRATIONS_DIR"] ?? "db/migrations")
+        let scripts = try MigrationScript.load(from: directory)
+        guard !scripts.isEmpty else {
+            throw ConfigurationErrors(problems: ["no migration files in \(directory.path)"])
+        }
+        let report = try await MigrationRunner().apply(scripts, databaseURL: url, logger: logger)
+        return Outcome(applied: report.applied, alreadyApplied: report.alreadyApplied)
+    }
+}

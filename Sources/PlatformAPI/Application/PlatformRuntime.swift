@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// What the runtime is built on: repositories, the event transport, the services that
+/// must run beside the HTTP server, and a readiness probe of the backing stores.
+public struct AppDependencies: Sendable {
+    /// The repositories.
+    public var repositories: Repositories
+    /// The event transport (also run as a service).
+    public var transport: any EventTransport
+    /// Services to run with the server (e.g. the PostgreSQL connection pool).
+    public var services: [any Service]
+    /// Whether the backing stores answer (for `/readyz`).
+    public var storeIsReachable: @Sendable () async -> Bool
+    /// Whether the transport is connected (for `/readyz`).
+    public var transportIsConnected: @Sendable () -> Bool
+
+    /// Bundles dependencies.
+    public init(
+        repositories: Repositories, transport: any EventTransport, services: [any Service] = [],
+        storeIsReachable: @escaping @Sendable () async -> Bool = { true },
+        transportIsConnected: @escaping @Sendable () -> Bool = { true }
+    ) {
+        self.repositories = repositories
+        self.transport = transport
+        self.services = services
+        self.storeIsReachable = storeIsReachable
+        self.transportIsConnected = transportIsConnected
+    }
+
+    /// In-memory repositories and a local transport: one instance, nothing persisted.
+    public static func inMemory() -> AppDependencies {
+        let transport = LocalEventTransport()
+        return AppDependencies(repositories: InMemoryStore(transport: transport).repositories, transport: transport)
+    }
+
+    /// PostgreSQL repositories as the application role, and the configured transport.
+    public static func postgres(configuration: AppConfiguration, logger: Logger) -> AppDependencies {
+        let client = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
+        let transport: any EventTransport
+        let connected: @Sendable () -> Bool
+        switch configuration.events {
+        case .postgres:
+            let postgres = PostgresEventTransport(settings: configuration.database, client: client, logger: logger)
+            transport = postgres
+            connected = { postgres.isConnected }
+        case .redis(let endpoint):
+            let redis = RedisEventTransport(endpoint: endpoint, logger: logger)
+            transport = redis
+            connected = { redis.isConnected }
+        }
+        let database = PostgresDatabase(client: client, transport: transport, logger: logger)
+        return AppDependencies(
+            repositories: database.repositories,
+            transport: transport,
+            services: [client],
+            storeIsReachable: { await database.ping() },
+            transportIsConnected: connected
+        )
+    }
+}
+
+/// The object graph of one platform-api instance: everything the routes and the
+/// background loops share. `buildRouter` and `buildApplication` are built from it, so
+/// tests and benchmarks reach exactly what runs (e.g. to watch the config cache).
+public final class PlatformRuntime: Sendable {
+    /// Settings.
+    public let configuration: AppConfiguration
+    /// Repositories.
+    public let repositories: Repositories
+    /// The event transport.
+    public let transport: any EventTransport
+    /// Token issuing and verification.
+    public let tokens: TokenService
+    /// This instance's denylist copy.
+    public let revocations: RevocationList
+    /// This instance's configuration copy.
+    public let configCache: ConfigCache
+    /// Keeps `configCache` in step with SQL.
+    public let configReloader: ConfigReloader
+    /// Connected WebSocket clients.
+    public let chatHub: ChatHub
+    /// Metrics.
+    public let metrics: APIMetrics
+    /// The organization saga.
+    public let saga: OrganizationSaga
+    /// The recovery loop of PENDING organizations.
+    public let recoveryLoop: OrganizationRecoveryLoop
+    /// The logger.
+    public let logger: Logger
+    let dependencies: AppDependencies
+    let warmLoaded = ManagedFlag()
+
+    /// Builds the graph. `sagaSteps` replaces the default steps (tests inject failures).
+    public init(
+        configuration: AppConfiguration,
+        dependencies: AppDependencies,
+        logger: Logger,
+        sagaSteps: ((Repositories) -> [any OrganizationSagaStep])? = nil
+    ) async {
+        self.configuration = configuration
+        self.dependencies = dependencies
+        self.repositories = dependencies.repositories
+        self.transport = dependencies.transport
+        self.logger = logger
+        self.tokens = await TokenService(secret: configuration.jwtSecret, lifetime: configuration.tokenLifetime)
+        self.revocations = RevocationList()
+        self.configCache = ConfigCache()
+        self.metrics = APIMetrics()
+        self.configReloader = ConfigReloader(repository: repositories.configs, cache: configCache, metrics: metrics, logger: logger)
+        self.chatHub = ChatHub(metrics: metrics)
+        let steps = sagaSteps?(dependencies.repositories) ?? [DefaultProjectStep(projects: dependencies.repositories.projects)]
+        self.saga = OrganizationSaga(organizations: repositories.organizations, steps: steps, logger: logger)
+        self.recoveryLoop = OrganizationRecoveryLoop(
+            saga: saga, organizations: repositories.organizations, interval: configuration.recoveryInterval,
+            grace: configuration.pendingGrace, metrics: metrics, logger: logger)
+    }
+
+    /// Whether the instance can serve: warm-loaded, store reachable, transport connected.
+    public func readiness() async -> [String: Bool] {
+        [
+            "config_warm_loaded": warmLoaded.value,
+            "database": await dependencies.storeIsReachable(),
+            "events": dependencies.transportIsConnected(),
+        ]
+    }
+
+    /// Re-reads the denylist from SQL.
+    public func reloadDenylist() async throws {
+        revocations.reload(try await repositories.guests.denylist(now: Date()))
+    }
+}
+
+/// A Boolean set once, read from anywhere.
+final class ManagedFlag: Sendable {
+    private let storage = Mutex(false)
+    var value: Bool { storage.withLock { $0 } }
+    func set() { storage.withLock { $0 = true } }
+}
