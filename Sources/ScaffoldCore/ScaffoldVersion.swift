@@ -1,0 +1,4 @@
+/// The generator's version, recorded in commit trailers and evidence bundles.
+public enum ScaffoldVersion {
+    public static let current = "0.1.0"
+}
