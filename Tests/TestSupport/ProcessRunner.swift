@@ -101,6 +101,7 @@ public enum TestTools {
 
 public struct ToolMissing: Error, CustomStringConvertible {
     public var name: String
+    public init(name: String) { self.name = name }
     public var description: String { "required tool `\(name)` is not installed (run scripts/install-deps.sh)" }
 }
 
@@ -114,4 +115,28 @@ public final class TemporaryDirectory: @unchecked Sendable {
     }
     public var path: String { url.path }
     deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+extension TestTools {
+    /// The folder holding the built products (`scaffold`, `platform-api`), whatever
+    /// scratch path the tests were built with.
+    public static var productsDirectory: URL {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        if directory.lastPathComponent == "MacOS" {  // an .xctest bundle on macOS
+            directory = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        }
+        return directory
+    }
+
+    /// The built `scaffold` executable.
+    public static var scaffoldExecutable: String {
+        productsDirectory.appendingPathComponent("scaffold").path
+    }
+
+    /// Runs the manifest validator on YAML text (`-`) or paths; returns its result.
+    public static func validateManifests(stdin: String? = nil, paths: [String] = ["-"]) throws -> ProcessResult {
+        let tool = sharedRoot.appendingPathComponent("tools/validate-manifests").path
+        return try run("python3", [tool] + paths, stdin: stdin)
+    }
 }
