@@ -126,7 +126,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BlueprintModelTests", dependencies: ["BlueprintModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BlueprintModelTests", dependencies: ["BlueprintModel", "TestSupport"], exclude: ["Corpus"], swiftSettings: swiftSettings),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "TestSupport", .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", "BlueprintModel", "Renderer", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"], swiftSettings: swiftSettings),
@@ -135,9 +135,12 @@ let package = Package(
         .testTarget(
             name: "PlatformAPITests",
             dependencies: [
-                "PlatformAPI", "TestSupport", "Templates",
+                "PlatformAPI", "TestSupport", "Templates", "MigrationRunner",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

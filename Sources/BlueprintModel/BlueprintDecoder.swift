@@ -163,7 +163,9 @@ enum BlueprintDecoder {
             startup: health?["startup"]?.string ?? liveness,
             dependsOn: (node["dependsOn"]?.items ?? []).compactMap { dependency in
                 let target: Service.Dependency.Target
-                if let service = dependency["service"]?.string {
+                if dependency["service"] != nil, dependency["dataStore"] != nil {
+                    return nil  // ambiguous: reported by the schema check
+                } else if let service = dependency["service"]?.string {
                     target = .service(service)
                 } else if let store = dependency["dataStore"]?.string {
                     target = .dataStore(store)

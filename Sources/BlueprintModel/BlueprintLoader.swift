@@ -108,14 +108,17 @@ public enum BlueprintLoader {
         func add(_ found: [Diagnostic]) {
             for diagnostic in found where seen.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
         }
-        if !diagnostics.hasErrors { add(BlueprintValidator.validate(base)) }
+        // Semantic checks run even after structural errors (the decoder substitutes
+        // neutral values), so one run reports every problem.
+        let structurallyValid = !diagnostics.hasErrors
+        add(BlueprintValidator.validate(base, crossFileChecks: structurallyValid))
         var views: [String: Blueprint] = [:]
         for (environment, overlay) in overlays.sorted(by: { $0.key < $1.key }) {
             let merged = OverlayMerge.merge(root, overlay)
             let structural = SchemaChecker.check(merged, against: BlueprintSchema.blueprint)
             add(structural)
             let view = BlueprintDecoder.decode(merged, pins: pins)
-            if structural.isEmpty { add(BlueprintValidator.validate(view)) }
+            add(BlueprintValidator.validate(view, crossFileChecks: structurallyValid && structural.isEmpty))
             views[environment] = view
         }
         try diagnostics.check()

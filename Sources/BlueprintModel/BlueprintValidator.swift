@@ -2,7 +2,10 @@
 /// residency holds, every service has a digest for every place it runs.
 /// All problems are reported in one pass.
 public enum BlueprintValidator {
-    public static func validate(_ blueprint: Blueprint) -> [Diagnostic] {
+    /// - Parameter crossFileChecks: check the pins file against the blueprint. Off when
+    ///   the blueprint had structural errors: its model is then incomplete and every
+    ///   pin would look orphaned.
+    public static func validate(_ blueprint: Blueprint, crossFileChecks: Bool = true) -> [Diagnostic] {
         var d = DiagnosticCollector()
         let environmentNames = blueprint.environments.map(\.name)
         let regionIDs = blueprint.regions.map(\.id)
@@ -180,6 +183,8 @@ public enum BlueprintValidator {
             d.error("keyless signing needs a certificate `subject`", at: blueprint.policy.location,
                     hint: "add `subject:` (e.g. `https://github.com/ORG/*`)")
         }
+
+        guard crossFileChecks else { return d.diagnostics }
 
         // Pins
         let pins = blueprint.pins

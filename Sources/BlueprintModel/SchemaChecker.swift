@@ -85,14 +85,14 @@ public struct SchemaChecker {
         }
         for property in object.properties where property.required && !entries.contains(where: { $0.key == property.name }) {
             diagnostics.error("missing required key `\(property.name)`\(path.isEmpty ? "" : " in `\(path)`")", at: node.location,
-                              hint: "add `\(property.name):` (\(property.schema.description.lowercasedFirst))")
+                              hint: "add `\(property.name):` (\(property.schema.description.lowercasedFirst.trimmingSuffix(".")))")
         }
         for group in object.exactlyOneOf {
             let present = group.filter { key in entries.contains { $0.key == key } }
             if present.count != 1 {
                 let names = group.map { "`\($0)`" }.joined(separator: " or ")
-                diagnostics.error(present.isEmpty ? "`\(path)` needs \(names)" : "`\(path)` has both \(names)",
-                                  at: node.location, hint: "give exactly one of \(names)")
+                let message = present.isEmpty ? "`\(path)` needs \(names)" : "`\(path)` has both \(present.map { "`\($0)`" }.joined(separator: " and "))"
+                diagnostics.error(message, at: node.location, hint: "give exactly one of \(names)")
             }
         }
     }
@@ -106,4 +106,5 @@ public struct SchemaChecker {
 
 extension String {
     var lowercasedFirst: String { prefix(1).lowercased() + dropFirst() }
+    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 }

@@ -134,20 +134,12 @@ public struct SourceNode: Sendable, Equatable {
             return SourceNode(.scalar(scalar.string, quoted: quoted), at: here)
         case .mapping(let mapping):
             var entries: [Entry] = []
-            var seen: [String: SourceLocation] = [:]
             for (key, value) in mapping {
                 let keyLocation = location(key, file: file)
                 guard case .scalar(let keyScalar) = key else {
                     diagnostics.error("mapping keys must be plain strings", at: keyLocation)
                     continue
                 }
-                if let first = seen[keyScalar.string] {
-                    diagnostics.error(
-                        "duplicate key `\(keyScalar.string)`", at: keyLocation,
-                        hint: "it is already set at \(first.line):\(first.column); keep one")
-                    continue
-                }
-                seen[keyScalar.string] = keyLocation
                 entries.append(Entry(key: keyScalar.string, keyLocation: keyLocation, value: convert(value, file: file, diagnostics: &diagnostics)))
             }
             return SourceNode(.mapping(entries), at: here)
@@ -167,6 +159,10 @@ public struct SourceNode: Sendable, Equatable {
             let where_ = SourceLocation(file: file, line: mark.line, column: mark.column)
             let detail = context.map { "\(problem) \($0.text)" } ?? problem
             return .error("invalid YAML: \(detail)", at: where_, hint: "check indentation and quoting around this position")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let names = duplicates.map { "`\($0)`" }.joined(separator: ", ")
+            return .error("duplicate key \(names)", at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                          hint: "a key may appear once in a mapping; keep one")
         default:
             return .error("invalid YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
         }

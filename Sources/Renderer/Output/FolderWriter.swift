@@ -13,7 +13,7 @@ import Darwin
 /// tree with the changes applied), then swapped in with one `renameat2(EXCHANGE)`:
 /// an error or a killed process leaves the previous tree exactly as it was. Only
 /// files recorded in the ownership manifest are changed or removed; every other
-/// file is carried over untouched. An exclusive lock beside the folder keeps two
+/// file is carried over untouched. An exclusive lock on the parent folder keeps two
 /// runs from writing at once.
 public struct FolderWriter: Sendable {
     public let root: String
@@ -25,7 +25,6 @@ public struct FolderWriter: Sendable {
     var parent: String { (root as NSString).deletingLastPathComponent.isEmpty ? "." : (root as NSString).deletingLastPathComponent }
     var name: String { (root as NSString).lastPathComponent }
     var stagingPath: String { (parent as NSString).appendingPathComponent(".\(name).scaffold-staging") }
-    var lockPath: String { (parent as NSString).appendingPathComponent(".\(name).scaffold-lock") }
 
     /// Reads the manifest of the current tree (empty when there is none).
     public func currentManifest() throws -> OwnershipManifest {
@@ -97,7 +96,8 @@ public struct FolderWriter: Sendable {
     /// `guardrail` may throw to refuse based on the change set (nothing is written then).
     @discardableResult
     public func apply(_ plan: OutputPlan, force: Bool = false, guardrail: (ChangeSet) throws -> Void = { _ in }) throws -> ChangeSet {
-        let lock = try FileLock(path: lockPath)
+        try Self.makeDirectory(parent)
+        let lock = try FileLock(directory: parent)
         defer { lock.release() }
         try? FileManager.default.removeItem(atPath: stagingPath)  // left by a killed run
 
@@ -203,16 +203,17 @@ public struct FolderWriter: Sendable {
     }
 }
 
-/// An exclusive advisory lock (flock), released on `release()` or when the process dies.
+/// An exclusive advisory lock (flock) on a folder, released on `release()` or when
+/// the process dies. Locking the output's parent folder leaves no lock file behind.
 final class FileLock {
     private var fd: Int32
 
-    init(path: String) throws {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw WriteError.io("cannot open lock \(path): \(String(cString: strerror(errno)))") }
+    init(directory: String) throws {
+        fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw WriteError.io("cannot open \(directory): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            throw WriteError.busy(path)
+            throw WriteError.busy(directory)
         }
     }
 

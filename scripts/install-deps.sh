@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what scaffold needs on a fresh Debian machine of this kind (idempotent).
+#   scripts/install-deps.sh          build dependencies (libgit2, libyaml)
+#   scripts/install-deps.sh --test   plus everything the tests check output with:
+#                                    PostgreSQL, redis-server, Chromium, the manifest
+#                                    validator's and python-hcl2's Python packages.
+# kubectl and terraform come with the machine image; their absence is reported.
+set -euo pipefail
+
+packages=(libgit2-dev libyaml-dev pkg-config)
+python_packages=()
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(postgresql redis-server chromium git)
+  python_packages+=(kubernetes-validate jsonschema pyyaml python-hcl2)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=""
+  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ((${#python_packages[@]})); then
+  if ! python3 -c 'import kubernetes_validate, jsonschema, yaml, hcl2' 2>/dev/null; then
+    python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+  fi
+  for tool in kubectl terraform; do
+    command -v "$tool" >/dev/null || { echo "install-deps: $tool is not on PATH (it comes with the machine image)" >&2; exit 1; }
+  done
+fi

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the test dependencies and runs every test: the Swift test suite (which
+# checks output with kubectl, terraform, the manifest validator, PostgreSQL, Redis
+# and Chromium) and the regeneration of the golden example tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+source scripts/env.sh
+
+swift build --build-tests
+swift test --skip-build 2>&1 | tee .build/test-output.txt
+scripts/check-golden.sh
