@@ -1,6 +1,7 @@
 #ifndef SCAFFOLD_CLIBGIT2_SHIM_H
 #define SCAFFOLD_CLIBGIT2_SHIM_H
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
 #include <git2/sys/mempack.h>
 
 /* git_libgit2_opts is variadic, which Swift cannot call: one typed wrapper per option GitKit uses. */

@@ -122,8 +122,9 @@ extension Repository {
     /// runs again on the new tip, up to `maxAttempts` times; then
     /// ``GitKitError/retriesExhausted(reference:attempts:lastError:)``.
     ///
-    /// Identities nil are taken from git configuration (``defaultSignature()``);
-    /// a missing identity fails before anything is written.
+    /// A nil `author` is taken from git configuration (``defaultSignature()``);
+    /// a missing identity fails before anything is written. A nil `committer`
+    /// is the author.
     public func commitToBranch(
         _ branch: String,
         startingFrom base: String? = nil,
@@ -133,8 +134,7 @@ extension Repository {
         reflogMessage: String = "scaffold: commit",
         propose: (_ parent: Commit?) throws -> ProposedCommit?
     ) throws -> BranchCommitResult {
-        let configured: Signature? = (author == nil || committer == nil) ? try defaultSignature() : nil
-        let author = author ?? configured!
+        let author = try author ?? defaultSignature()
         let committer = committer ?? author
         var lastConflict: BranchConflict?
         for attempt in 1...max(1, maxAttempts) {

@@ -10,6 +10,10 @@ import Foundation
 public final class Repository {
     let pointer: OpaquePointer
 
+    /// When set, the id of every blob and tree written through this handle is
+    /// appended (used by `PackWriter` to know which objects to pack).
+    var writtenObjects: [ObjectID]?
+
     private init(pointer: OpaquePointer) {
         self.pointer = pointer
     }
@@ -132,7 +136,9 @@ public final class Repository {
             try check(git_blob_create_from_buffer(&oid, pointer, buffer.baseAddress, buffer.count),
                       "git_blob_create_from_buffer")
         }
-        return ObjectID(oid)
+        let id = ObjectID(oid)
+        writtenObjects?.append(id)
+        return id
     }
 
     /// Every file below a tree, flattened: `path/inside/tree` → blob id and mode.

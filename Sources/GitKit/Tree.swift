@@ -112,6 +112,8 @@ final class TreeBuilder {
     func write() throws -> ObjectID {
         var oid = git_oid()
         try check(git_treebuilder_write(&oid, pointer), "git_treebuilder_write")
-        return ObjectID(oid)
+        let id = ObjectID(oid)
+        repository.writtenObjects?.append(id)
+        return id
     }
 }

@@ -20,11 +20,27 @@ extension Repository {
     /// that folder is deleted in the same change set, and a folder may replace a
     /// file only when that file is deleted in it; anything else is a
     /// ``GitKitError/pathConflict(_:reason:)`` rather than silent data loss.
+    ///
+    /// Change sets with at least ``packThreshold`` writes are stored as one
+    /// pack file (see `PackWriter`) rather than one loose file per object; the
+    /// objects are on disk either way when this returns.
     public func buildTree(base: ObjectID?, changes: [String: FileChange]) throws -> ObjectID {
         let root = ChangeNode()
         for path in changes.keys.sorted() {
             try root.add(path: path, change: changes[path]!)
         }
+        let writes = changes.values.count { if case .write = $0 { true } else { false } }
+        guard writes >= Self.packThreshold else { return try buildTree(root, base: base) }
+        let packer = try PackWriter(for: self)
+        let id = try packer.staging.buildTree(root, base: base)
+        try packer.flush(into: self)
+        return id
+    }
+
+    /// How many written files make ``buildTree(base:changes:)`` write a pack instead of loose objects.
+    public static let packThreshold = 256
+
+    private func buildTree(_ root: ChangeNode, base: ObjectID?) throws -> ObjectID {
         let baseTree = try base.map { try tree($0) }
         if let id = try apply(root, to: baseTree, at: "") { return id }
         return try TreeBuilder(repository: self, source: nil).write()

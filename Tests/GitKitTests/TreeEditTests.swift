@@ -122,3 +122,37 @@ struct TreeEditTests {
         #expect(try repository.changedPaths(from: old, to: old).isEmpty)
     }
 }
+
+@Suite("Large change sets are written as one pack")
+struct PackedTreeTests {
+    @Test("thousands of files land in a single pack, readable by git, and later small commits build on them")
+    func largeChangeSetIsPacked() throws {
+        guard try requireGitCLI() else { return }
+        let dir = try TemporaryDirectory(prefix: "gitkit-pack")
+        let repository = try Repository.create(at: dir.path, bare: true)
+        var plan: [String: String] = [:]
+        for org in 0..<150 {
+            for file in ["org.yaml", "projects/web.yaml", "projects/api.yaml", "rbac/roles.yaml"] {
+                plan["orgs/org-\(org)/\(file)"] = "org: \(org)\nfile: \(file)\n"
+            }
+        }
+        #expect(plan.count >= Repository.packThreshold)
+        try commitFiles(repository, writes(plan))
+
+        let objects = try git(["count-objects", "-v"], in: dir.path)
+        #expect(objects.contains("packs: 1\n"))
+        // Only the commit object is loose; every blob and tree went into the pack.
+        #expect(objects.hasPrefix("count: 1\n"))
+        #expect(try git(["ls-tree", "-r", "--name-only", "main"], in: dir.path).split(separator: "\n").count == plan.count)
+        #expect(try git(["cat-file", "-p", "main:orgs/org-42/rbac/roles.yaml"], in: dir.path) == "org: 42\nfile: rbac/roles.yaml\n")
+
+        // The same plan again packs nothing new and yields the same tree.
+        let tip = try #require(try repository.branchTip("main"))
+        #expect(try repository.buildTree(base: nil, changes: writes(plan)) == repository.commit(tip).treeID)
+        #expect(try git(["count-objects", "-v"], in: dir.path).contains("packs: 1\n"))
+
+        try commitFiles(repository, writes(["orgs/org-7/org.yaml": "changed\n"]))
+        #expect(try git(["cat-file", "-p", "main:orgs/org-7/org.yaml"], in: dir.path) == "changed\n")
+        try expectFsckClean(dir.path)
+    }
+}
