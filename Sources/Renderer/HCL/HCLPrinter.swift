@@ -152,7 +152,7 @@ public enum HCLPrinter {
             precondition(isReferencePath(path), "HCL reference `\(path)` is not a dotted identifier path")
             return path
         case .index(let collection, let key):
-            return operand(collection, indent: indent) + "[" + singleLine(key, "an index key") + "]"
+            return operand(collection, indent: indent, indexed: true) + "[" + singleLine(key, "an index key") + "]"
         case .attribute(let base, let name):
             precondition(isIdentifier(name), "HCL attribute access `.\(name)` is not an identifier")
             return operand(base, indent: indent) + "." + name
@@ -183,7 +183,7 @@ public enum HCLPrinter {
             return "[for " + forHead(key, value, collection) + " : " + render(result, indent: indent) + forFilter(condition) + "]"
         case .forObject(let key, let value, let collection, let resultKey, let resultValue, let condition):
             return "{ for " + forHead(key, value, collection) + " : " + singleLine(resultKey, "a for key")
-                + " => " + render(resultValue, indent: indent) + forFilter(condition) + " }"
+                + " => " + afterWord(render(resultValue, indent: indent)) + forFilter(condition) + " }"
         }
     }
 
@@ -258,7 +258,7 @@ public enum HCLPrinter {
                 out += escaped(text)
                 if !dollars.isEmpty { out += "${\"\(dollars)\"}" }
             case .interpolation(let expression):
-                out += "${" + singleLine(expression, "an interpolation") + "}"
+                out += "${" + afterWord(singleLine(expression, "an interpolation")) + "}"
             }
         }
         return out + "\""
@@ -266,11 +266,18 @@ public enum HCLPrinter {
 
     static func forHead(_ key: String?, _ value: String, _ collection: HCLExpression) -> String {
         precondition(key.map(isIdentifier) ?? true && isIdentifier(value), "for-expression variables must be identifiers")
-        return (key.map { "\($0), " } ?? "") + value + " in " + singleLine(collection, "a for collection")
+        return (key.map { "\($0), " } ?? "") + value + " in " + afterWord(singleLine(collection, "a for collection"))
     }
 
     static func forFilter(_ condition: HCLExpression?) -> String {
-        condition.map { " if " + singleLine($0, "a for condition") } ?? ""
+        condition.map { " if " + afterWord(singleLine($0, "a for condition")) } ?? ""
+    }
+
+    /// `terraform fmt` reads a `-` as negation (no space after it) only after an
+    /// opening bracket, `=`, `:`, `,`, `?` or an operator; after `${`, `=>`, `in`
+    /// and `if` it takes it for subtraction and puts a space after it. So do we.
+    static func afterWord(_ text: String) -> String {
+        text.hasPrefix("-") ? "- " + text.dropFirst() : text
     }
 
     /// Renders an expression that must fit on one line (HCL would indent a line
@@ -281,10 +288,13 @@ public enum HCLPrinter {
         return text
     }
 
-    /// The base of an index or attribute access, parenthesized when it is an operation.
-    static func operand(_ expression: HCLExpression, indent: Int) -> String {
+    /// The base of an index or attribute access, parenthesized when it is an
+    /// operation (and, before `[`, when it is a string: `terraform fmt` would put a
+    /// space between a closing quote and the bracket).
+    static func operand(_ expression: HCLExpression, indent: Int, indexed: Bool = false) -> String {
         switch expression {
         case .binary, .unary, .conditional: "(" + singleLine(expression, "an operand") + ")"
+        case .string, .template where indexed: "(" + singleLine(expression, "an operand") + ")"
         default: singleLine(expression, "an operand")
         }
     }
