@@ -16,24 +16,27 @@ import Testing
         try BlueprintLoader.load(path: TestTools.packageRoot.appendingPathComponent("blueprints/galaxy.yaml").path)
     }
 
-    /// Galaxy plus region `de`, on premises, running staging and production, with
-    /// the object store deployed there too.
-    static func galaxyWithOnPrem() throws -> LoadedBlueprint {
+    /// Galaxy plus region `de` on premises and region `be` on Google Cloud, both
+    /// running staging and production, with the object store deployed there too:
+    /// every cloud's modules and stacks.
+    static func galaxyWithEveryCloud() throws -> LoadedBlueprint {
         var loaded = try galaxy()
-        func addRegion(_ blueprint: inout Blueprint) {
-            var region = blueprint.regions[0]
-            region.id = "de"
-            region.country = "DE"
-            region.cloud = "onprem"
-            region.cloudLocation = "fra-dc1"
-            region.environments = ["staging", "production"]
-            blueprint.regions.append(region)
-            for index in blueprint.dataStores.indices where blueprint.dataStores[index].kind == .minio {
-                blueprint.dataStores[index].regions.append("de")
+        func addRegions(_ blueprint: inout Blueprint) {
+            for (id, country, cloud, location) in [("de", "DE", "onprem", "fra-dc1"), ("be", "BE", "gcp", "europe-west1")] {
+                var region = blueprint.regions[0]
+                region.id = id
+                region.country = country
+                region.cloud = cloud
+                region.cloudLocation = location
+                region.environments = ["staging", "production"]
+                blueprint.regions.append(region)
+                for index in blueprint.dataStores.indices where blueprint.dataStores[index].kind == .minio {
+                    blueprint.dataStores[index].regions.append(id)
+                }
             }
         }
-        addRegion(&loaded.base)
-        for name in loaded.views.keys { addRegion(&loaded.views[name]!) }
+        addRegions(&loaded.base)
+        for name in loaded.views.keys { addRegions(&loaded.views[name]!) }
         return loaded
     }
 
@@ -158,6 +161,68 @@ import Testing
         }
     }
 
+    @Test func everyCloudGetsItsModulesAndOnlyCloudsGetABootstrap() throws {
+        let paths = Set(TerraformTranslator.files(for: try Self.galaxyWithEveryCloud()).map(\.path))
+        for cloud in ["digitalocean", "azure", "gcp", "onprem"] {
+            for kind in ["network", "cluster", "bucket", "dns"] {
+                #expect(paths.contains("modules/\(cloud)/\(kind)/main.tf"), "modules/\(cloud)/\(kind)")
+            }
+        }
+        #expect(paths.contains("bootstrap/be/main.tf") && paths.contains("live/be/production/providers.tf"))
+        #expect(!paths.contains { $0.hasPrefix("bootstrap/de/") }, "on premises the state bucket is MinIO's")
+        #expect(!paths.contains("live/de/staging/providers.tf"), "on-premises stacks need no provider")
+    }
+
+    /// What `terraform validate` checks and cannot run offline for provider-backed
+    /// modules: every module call passes declared variables and every required one;
+    /// every `var.` and `module.<name>.<output>` reference resolves; no variable is
+    /// left unused; every tfvars value is declared.
+    @Test func modulesAndStacksAreWiredConsistently() throws {
+        let files = Dictionary(uniqueKeysWithValues: TerraformTranslator.files(for: try Self.galaxyWithEveryCloud()).map { ($0.path, $0.contents) })
+        let folders = Set(files.keys.map { ($0 as NSString).deletingLastPathComponent })
+        func text(_ folder: String, _ name: String) -> String { files["\(folder)/\(name)"] ?? "" }
+        func code(_ folder: String) -> String {
+            files.filter { ($0.key as NSString).deletingLastPathComponent == folder && $0.key.hasSuffix(".tf") && !$0.key.hasSuffix("variables.tf") }
+                .map(\.value).joined(separator: "\n")
+        }
+        let variableBlocks = { (text: String) in TerraformWiring.blocks("variable", in: text) }
+        var callsChecked = 0, liveStacks = 0
+        for folder in folders.sorted() where !folder.hasPrefix("bootstrap/") {
+            let variables = variableBlocks(text(folder, "variables.tf"))
+            let declared = Set(variables.keys)
+            // Validation rules may read other variables (node_count_max reads node_count_min).
+            let used = TerraformWiring.references("var", in: code(folder))
+            #expect(used.isSubset(of: declared), "\(folder) reads undeclared \(used.subtracting(declared).sorted())")
+            let validationOnly = TerraformWiring.references("var", in: text(folder, "variables.tf"))
+            #expect(declared.isSubset(of: used.union(validationOnly)), "\(folder) declares unused \(declared.subtracting(used).sorted())")
+
+            guard folder.hasPrefix("live/") else { continue }
+            liveStacks += 1
+            let tfvars = TerraformWiring.assignments(in: text(folder, "terraform.tfvars"), indent: "")
+            #expect(tfvars.isSubset(of: declared), "\(folder) sets undeclared \(tfvars.subtracting(declared).sorted())")
+            let required = Set(variables.filter { !$0.value.contains("\n  default ") }.keys)
+            let siteFile: Set<String> = folder.hasPrefix("live/de/") ? ["server_addresses", "agent_addresses", "ingress_ipv4"] : []
+            #expect(required.subtracting(tfvars).isSubset(of: siteFile), "\(folder) leaves \(required.subtracting(tfvars).sorted()) unset")
+
+            for (name, call) in TerraformWiring.blocks("module", in: text(folder, "main.tf")) {
+                callsChecked += 1
+                let source = try #require(call.firstMatch(of: /source = "([^"]+)"/)?.1)
+                let module = URL(fileURLWithPath: "/\(folder)/\(source)").standardized.path.dropFirst()
+                let moduleVariables = variableBlocks(text(String(module), "variables.tf"))
+                let arguments = TerraformWiring.assignments(in: call, indent: "  ").subtracting(["source"])
+                #expect(arguments.isSubset(of: Set(moduleVariables.keys)), "\(folder) module \(name) passes unknown \(arguments.subtracting(moduleVariables.keys).sorted())")
+                let moduleRequired = Set(moduleVariables.filter { !$0.value.contains("\n  default ") }.keys)
+                #expect(moduleRequired.isSubset(of: arguments), "\(folder) module \(name) misses \(moduleRequired.subtracting(arguments).sorted())")
+                let outputs = Set(TerraformWiring.blocks("output", in: text(String(module), "outputs.tf")).keys)
+                for match in code(folder).matches(of: /module\.([a-z_]+)\.([a-z_0-9]+)/) where String(match.1) == name {
+                    #expect(outputs.contains(String(match.2)), "\(folder) reads module.\(name).\(match.2), which \(module) does not output")
+                }
+            }
+        }
+        // Eight stacks (tr, es, de, be × staging, production), five module calls each.
+        #expect(liveStacks == 8 && callsChecked == 40)
+    }
+
     // MARK: Sizing and names
 
     @Test func clusterSizingFollowsReplicasAndQuotas() throws {
@@ -214,17 +279,17 @@ import Testing
             return
         }
         let folder = try TemporaryDirectory(prefix: "tf-fmt")
-        try Self.write(TerraformTranslator.files(for: try Self.galaxyWithOnPrem()), to: folder.url)
+        try Self.write(TerraformTranslator.files(for: try Self.galaxyWithEveryCloud()), to: folder.url)
         let result = try TerraformCLI().run(["fmt", "-check", "-recursive", "-diff", "-no-color"], in: folder.url)
         #expect(result.succeeded, "terraform fmt would change:\n\(result.stdout)\(result.stderr)")
     }
 
     @Test func everyFileParsesWithPythonHCL2() throws {
         let folder = try TemporaryDirectory(prefix: "tf-hcl2")
-        try Self.write(TerraformTranslator.files(for: try Self.galaxyWithOnPrem()), to: folder.url)
+        try Self.write(TerraformTranslator.files(for: try Self.galaxyWithEveryCloud()), to: folder.url)
         let parsed = try PythonHCL2.parse(folder: folder.url)
         #expect(parsed.failures.isEmpty, "python-hcl2 could not parse:\n\(parsed.failures.joined(separator: "\n"))")
-        #expect(parsed.files.count == TerraformTranslator.files(for: try Self.galaxyWithOnPrem()).count)
+        #expect(parsed.files.count == TerraformTranslator.files(for: try Self.galaxyWithEveryCloud()).count)
         // Read back a few facts through the independent parser.
         let tfvars = try #require(parsed.files["live/tr/staging/terraform.tfvars"] as? [String: Any])
         #expect(tfvars["node_count_min"] as? Int == 2)
@@ -233,7 +298,7 @@ import Testing
 
     @Test func noCredentialHasALiteralValue() throws {
         let folder = try TemporaryDirectory(prefix: "tf-secrets")
-        try Self.write(TerraformTranslator.files(for: try Self.galaxyWithOnPrem()), to: folder.url)
+        try Self.write(TerraformTranslator.files(for: try Self.galaxyWithEveryCloud()), to: folder.url)
         // The checker must catch a planted credential, or its silence means nothing.
         let control = try TemporaryDirectory(prefix: "tf-secrets-control")
         try HCLFile(body: [.block(HCLBlock("provider", "digitalocean", body: [.attr("token", "dop_v1_0123456789abcdef")])),
@@ -254,7 +319,7 @@ import Testing
             return
         }
         let folder = try TemporaryDirectory(prefix: "tf-validate")
-        try Self.write(TerraformTranslator.files(for: try Self.galaxyWithOnPrem()), to: folder.url)
+        try Self.write(TerraformTranslator.files(for: try Self.galaxyWithEveryCloud()), to: folder.url)
         let terraform = try TerraformCLI()
         let roots = ["modules/shared/naming", "modules/onprem/network", "modules/onprem/cluster", "modules/onprem/bucket",
                      "modules/onprem/dns", "live/de/staging", "live/de/production"]
@@ -276,7 +341,7 @@ import Testing
             return
         }
         let folder = try TemporaryDirectory(prefix: "tf-plan")
-        try Self.write(TerraformTranslator.files(for: try Self.galaxyWithOnPrem()), to: folder.url)
+        try Self.write(TerraformTranslator.files(for: try Self.galaxyWithEveryCloud()), to: folder.url)
         let stack = folder.url.appendingPathComponent("live/de/production")
         try "terraform {\n  backend \"local\" {}\n}\n".write(to: stack.appendingPathComponent("backend_override.tf"), atomically: true, encoding: .utf8)
         let terraform = try TerraformCLI()
@@ -393,5 +458,52 @@ enum PythonHCL2 {
 
     static func credentialLiterals(folder: URL) throws -> [String] {
         try JSONSerialization.jsonObject(with: run(finder, folder: folder)) as? [String] ?? []
+    }
+}
+
+/// Reads the structure of canonical HCL the printer wrote (top-level blocks start
+/// at column 0 and end with a `}` line), enough to cross-check names.
+enum TerraformWiring {
+    /// Top-level `<type> "<name>" { … }` blocks by name, with their text.
+    static func blocks(_ type: String, in text: String) -> [String: String] {
+        var result: [String: String] = [:]
+        var current: (name: String, lines: [String])?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == nil, line.hasPrefix("\(type) \""), let name = line.dropFirst(type.count + 2).split(separator: "\"").first {
+                current = (String(name), [String(line)])
+            } else if var block = current {
+                block.lines.append(String(line))
+                current = block
+                if line == "}" {
+                    result[block.name] = block.lines.joined(separator: "\n")
+                    current = nil
+                }
+            }
+        }
+        return result
+    }
+
+    /// Names assigned at exactly `indent` (`name = …` lines).
+    static func assignments(in text: String, indent: String) -> Set<String> {
+        Set(text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix(indent), let first = line.dropFirst(indent.count).first, first.isLetter,
+                  let name = line.dropFirst(indent.count).split(separator: " ").first,
+                  line.dropFirst(indent.count + name.count).trimmingCharacters(in: .whitespaces).hasPrefix("=") else { return nil }
+            return String(name)
+        })
+    }
+
+    /// The names after `<root>.` in expressions (`var.name` → `name`).
+    static func references(_ root: String, in text: String) -> Set<String> {
+        var names = Set<String>()
+        var rest = Substring(text)
+        while let range = rest.range(of: "\(root).") {
+            let before = rest[..<range.lowerBound].last
+            rest = rest[range.upperBound...]
+            guard before.map({ !($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") }) ?? true else { continue }
+            let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            if !name.isEmpty { names.insert(String(name)) }
+        }
+        return names
     }
 }
