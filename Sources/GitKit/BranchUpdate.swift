@@ -18,14 +18,22 @@ extension Repository {
     ///   new one checks that no uncommitted or untracked file would be
     ///   overwritten (``GitKitError/checkoutWouldOverwrite(path:files:)``
     ///   otherwise); after the swap only the changed paths are written.
-    ///   Unrelated local edits and untracked files are left alone. A branch that is
-    ///   not checked out (and every bare repository) only has its ref moved.
+    ///   Unrelated local edits and untracked files are left alone. Such updates hold
+    ///   an advisory lock (`flock` on `scaffold-worktree.lock` in the git folder,
+    ///   released by the kernel if the process dies) from the dry run to the end of
+    ///   the checkout. A branch that is not checked out (and every bare repository)
+    ///   only has its ref moved.
     public func updateBranch(_ branch: String, to commitID: ObjectID, expecting expected: ObjectID?, reflogMessage: String) throws {
         let name = try Self.branchReference(branch)
         let newCommit = try commit(commitID)
 
         var followWorkTree: (baseline: Tree, target: Tree)?
+        var workTreeLock: WorkTreeLock?
+        defer { workTreeLock?.release() }
         if !isBare, try headBranch == branch {
+            // Writers that bring the work tree along take turns, so one's dry run
+            // never sees another's half-finished checkout.
+            workTreeLock = try WorkTreeLock(gitDirectory: gitDirectory)
             let baseline = try expected.map { try commit($0).tree() } ?? emptyTree()
             let target = try newCommit.tree()
             let conflicts = try checkoutConflicts(from: baseline, to: target)

@@ -32,6 +32,16 @@ public final class Repository {
         return Repository(pointer: out!)
     }
 
+    /// Opens the repository that contains `path` (a file or folder in its work
+    /// tree), searching upwards like `git rev-parse --show-toplevel`.
+    public static func discover(containing path: String) throws -> Repository {
+        _ = LibGit2.ready
+        var found = git_buf()
+        defer { git_buf_dispose(&found) }
+        try check(git_repository_discover(&found, path, 0, nil), "git_repository_discover")
+        return try open(at: String(cString: found.ptr))
+    }
+
     /// Creates a new repository at `path` (folders are created as needed) whose
     /// HEAD names `initialBranch`. Fails if one already exists there.
     public static func create(at path: String, bare: Bool, initialBranch: String = "main") throws -> Repository {

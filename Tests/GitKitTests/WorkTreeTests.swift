@@ -78,4 +78,32 @@ struct WorkTreeTests {
         #expect(try git(["status", "--porcelain"], in: dir.path) == "")
         #expect(try git(["show", "scaffold/bump/api:generated/app.yaml"], in: dir.path) == "v: 9\n")
     }
+
+    @Test("concurrent writers on a checked-out branch take turns; the work tree ends clean with every change")
+    func concurrentWritersOnCheckedOutBranch() async throws {
+        guard try requireGitCLI() else { return }
+        let dir = try TemporaryDirectory(prefix: "gitkit-wt-race")
+        _ = try checkedOutRepository(dir)
+        let path = dir.path
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<3 {
+                group.addTask {
+                    let repository = try Repository.open(at: path)
+                    for index in 0..<4 {
+                        _ = try repository.commitToBranch("main", author: testSignature, maxAttempts: 50) { parent in
+                            ProposedCommit(
+                                tree: try repository.buildTree(base: parent?.treeID, changes: writes(["generated/w\(writer)-\(index).yaml": "x\n"])),
+                                message: "w\(writer) \(index)")
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try git(["status", "--porcelain"], in: path) == "")
+        let files = try FileManager.default.contentsOfDirectory(atPath: path + "/generated").filter { $0.hasPrefix("w") }
+        #expect(files.count == 12)
+        #expect(try git(["rev-list", "--count", "main"], in: path) == "13\n")
+        try expectFsckClean(path)
+    }
 }
