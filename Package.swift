@@ -76,13 +76,15 @@ let package = Package(
             dependencies: [
                 "BlueprintModel", "Templates", "Renderer", "GitKit", "MigrationRunner",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "scaffold",
             dependencies: [
-                "ScaffoldCore",
+                "ScaffoldCore", "MigrationRunner",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
