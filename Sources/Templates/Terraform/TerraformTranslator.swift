@@ -147,10 +147,10 @@ public enum TerraformTranslator {
         guard let resources = set.stateBootstrap(names: stack.names, region: stack.region) else { return [] }
         let path = "bootstrap/\(stack.region.id)"
         let intro: [HCLBodyItem] = [
-            "The storage every live stack of region \(stack.region.id) keeps its state in, created once,",
-            "inside the region, before any of them is initialised. This stack keeps its own small state",
-            "locally: everything in it can be imported again (terraform import) and nothing in it can be",
-            "destroyed by Terraform (prevent_destroy).",
+            "The storage every live stack of region \(stack.region.id) keeps its state in: created once, inside",
+            "the region, before any of them is initialised. This stack keeps its own small state locally;",
+            "everything in it can be imported again (terraform import) and nothing in it can be destroyed",
+            "by Terraform (prevent_destroy).",
         ].map(HCLBodyItem.comment) + [.blankLine]
         var files = [
             RenderedFile(.infra, "\(path)/main.tf", HCLFile(header: header, body: intro + resources).text),
