@@ -10,7 +10,12 @@
 ///   aligned one space after the longest key;
 /// - one space around binary operators, `?`, `:` and `=>`, after commas, and
 ///   inside the braces of a `for` object; none inside `[]`/`()`;
-/// - `"${expr}"` alone is printed as `expr` (Terraform unwraps it).
+/// - `"${expr}"` alone is printed as `expr` (Terraform unwraps it);
+/// - a negation right after `${`, `=>`, `in` or `if` gets a space (`=> - 1`):
+///   `hclwrite` reads a `-` there as subtraction.
+///
+/// Index keys that are bare `true`, `false` or `null` index nothing and are not
+/// supported (`terraform fmt` deletes them from `x[true]`).
 ///
 /// The printer also fixes what `terraform fmt` leaves to the author: a blank
 /// line around every nested block, no blank lines at the start or end of a body,
@@ -152,7 +157,10 @@ public enum HCLPrinter {
             precondition(isReferencePath(path), "HCL reference `\(path)` is not a dotted identifier path")
             return path
         case .index(let collection, let key):
-            return operand(collection, indent: indent, indexed: true) + "[" + singleLine(key, "an index key") + "]"
+            switch key {
+            case .bool, .null: preconditionFailure("HCL index keys cannot be true, false or null")
+            default: return operand(collection, indent: indent, indexed: true) + "[" + singleLine(key, "an index key") + "]"
+            }
         case .attribute(let base, let name):
             precondition(isIdentifier(name), "HCL attribute access `.\(name)` is not an identifier")
             return operand(base, indent: indent) + "." + name
