@@ -25,7 +25,7 @@ import TestSupport
         #expect(new != old)
 
         var outcomes: [String: Int] = [:]
-        for delay in [0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8] {
+        for delay in [0.0, 0.05, 0.15, 0.3, 0.6, 1.0, 1.5, 2.5, 4.0] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: scaffold)
             process.arguments = ["generate", blueprint, "--out", out.path]
