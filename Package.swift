@@ -80,10 +80,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "PolicyAudit",
+            dependencies: [
+                "BlueprintModel", "Renderer", "Templates", "GitKit",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "scaffold",
             dependencies: [
-                "ScaffoldCore", "MigrationRunner",
+                "ScaffoldCore", "MigrationRunner", "PolicyAudit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -131,6 +139,15 @@ let package = Package(
         .testTarget(name: "BlueprintModelTests", dependencies: ["BlueprintModel", "TestSupport"], exclude: ["Corpus"], swiftSettings: swiftSettings),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "TestSupport", .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", "BlueprintModel", "Renderer", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PolicyAuditTests",
+            dependencies: [
+                "PolicyAudit", "ScaffoldCore", "MigrationRunner", "TestSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MigrationTests", dependencies: ["MigrationRunner", "Templates", "Renderer", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "ScaffoldCoreTests", dependencies: ["ScaffoldCore", "TestSupport"], swiftSettings: swiftSettings),
