@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(name: "BlueprintModelTests", dependencies: ["BlueprintModel", "TestSupport"], exclude: ["Corpus"], swiftSettings: swiftSettings),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "TestSupport", .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
-        .testTarget(name: "TemplatesTests", dependencies: ["Templates", "BlueprintModel", "Renderer", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates", "BlueprintModel", "Renderer", "TestSupport", .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(
             name: "PolicyAuditTests",
             dependencies: [

@@ -3,7 +3,9 @@ import Renderer
 
 /// Tenant isolation for every organization in every cluster of its home region:
 /// a labelled Namespace, ResourceQuota, LimitRange, default-deny NetworkPolicy
-/// (ingress and egress) with DNS egress, and RBAC for the organization's admins.
+/// (ingress and egress) with DNS egress and traffic inside the namespace (nothing
+/// across organizations), RBAC for the organization's admins, and the Argo CD
+/// AppProject that lets the organization deploy only into its own namespace.
 ///
 /// Files: `cluster/tenants/<environment>-<region>/<organization>.yaml` and a
 /// `kustomization.yaml` per cluster.
@@ -19,9 +21,11 @@ public enum TenantNamespaces {
         for scope in loaded.clusters {
             let blueprint = loaded.view(scope.environment)
             let organizations = blueprint.organizations.filter { $0.homeRegion == scope.region }.sorted { $0.id < $1.id }
+            let context = ClusterContext(scope, loaded: loaded)
             for organization in organizations {
-                files.append(builder.file(.ops, "\(directory(scope))/\(organization.id).yaml",
-                                          objects(for: organization, scope: scope, blueprint: blueprint)))
+                var documents = objects(for: organization, scope: scope, blueprint: blueprint)
+                if let context { documents.append(ArgoCD.tenantProject(organization, context)) }
+                files.append(builder.file(.ops, "\(directory(scope))/\(organization.id).yaml", documents))
             }
             files.append(builder.kustomization(directory(scope), resources: organizations.map { "\($0.id).yaml" }))
         }
@@ -38,10 +42,12 @@ public enum TenantNamespaces {
         labels[Labels.component] = "tenant"
         var namespaceLabels = labels
         namespaceLabels[Labels.isolationReady] = "true"
+        namespaceLabels[PolicyScope.label] = PolicyScope.restricted
         namespaceLabels["kubernetes.io/metadata.name"] = namespace
         namespaceLabels["pod-security.kubernetes.io/enforce"] = "restricted"
         namespaceLabels["pod-security.kubernetes.io/enforce-version"] = "latest"
-        let annotations = ["scaffold.dev/display-name": organization.displayName, "argocd.argoproj.io/sync-wave": "-10"]
+        var annotations = SyncWave.annotations(SyncWave.namespaces, options: [SyncWave.noPrune])
+        annotations["scaffold.dev/display-name"] = organization.displayName
 
         let quotas = organization.quotas
         let defaults = blueprint.environment(scope.environment)?.resources
@@ -81,6 +87,14 @@ public enum TenantNamespaces {
                         ])]),
                         ("ports", dnsPorts),
                     ])]),
+                ])),
+            ]),
+            K8s.object("networking.k8s.io/v1", "NetworkPolicy", name: "allow-same-namespace", namespace: namespace, labels: labels, [
+                ("spec", .map([
+                    ("podSelector", [:]),
+                    ("policyTypes", ["Ingress", "Egress"]),
+                    ("ingress", [.map([("from", [.map([("podSelector", [:])])])])]),
+                    ("egress", [.map([("to", [.map([("podSelector", [:])])])])]),
                 ])),
             ]),
             K8s.object("rbac.authorization.k8s.io/v1", "Role", name: "tenant-admin", namespace: namespace, labels: labels, [

@@ -1,0 +1,124 @@
+import BlueprintModel
+import Renderer
+
+/// The ops tree of every cluster except tenants and overlays (see docs/layout.md):
+///
+/// - `cluster/base/<env>-<region>/`: namespaces, AppProjects, the root Application,
+///   Argo CD, ingress-nginx and External Secrets, the platform namespaces' network policies;
+/// - `cluster/apps/<env>-<region>/`: one file per service, and the `apps` network policies;
+/// - `cluster/data/<env>-<region>/`: one Application per data store (and the PostgreSQL
+///   operator), credentials, the data namespaces' network policies;
+/// - `cluster/ops/<env>-<region>/`: Kyverno and its policies (with examples),
+///   observability, backups, the services' ServiceMonitors and PrometheusRules;
+/// - `cluster/bootstrap/<env>-<region>/k3d.yaml` for local clusters.
+///
+/// Helm values live beside their Application in `values/<name>.yaml`.
+public enum GitOpsTree {
+    public static func files(for loaded: LoadedBlueprint) -> [RenderedFile] {
+        ClusterContext.all(loaded).flatMap(files(for:))
+    }
+
+    public static func files(for context: ClusterContext) -> [RenderedFile] {
+        let builder = context.builder
+        let scope = context.scope
+        let edges = ServiceGraph.edges(context)
+        var files: [RenderedFile] = []
+        var resources: [ClusterArea: [String]] = [:]
+        func add(_ area: ClusterArea, _ name: String, _ documents: [YAMLNode]) {
+            guard !documents.isEmpty else { return }
+            files.append(builder.file(.ops, "\(area.directory(scope))/\(name)", documents))
+            resources[area, default: []].append(name)
+        }
+
+        // Components (Application + values), in their area.
+        for component in PlatformComponent.installed(in: context) {
+            let valuesPath = "\(component.area.directory(scope))/values/\(component.rawValue).yaml"
+            let application = ArgoCD.chartApplication(
+                name: component.rawValue, project: ArgoCD.Project.platform, chart: component.chart, namespace: component.namespace,
+                valuesPath: valuesPath, context: context,
+                wave: component.installsCRDs ? SyncWave.crdComponents : SyncWave.data, prunes: component.prunes, component: "platform")
+            add(component.area, "\(component.rawValue).yaml", [application] + componentObjects(component, context))
+            files.append(builder.file(.ops, valuesPath, [ComponentValues.values(component, context)]))
+        }
+
+        // base
+        add(.base, "namespaces.yaml", ClusterNamespaces.objects(context))
+        add(.base, "projects.yaml", ArgoCD.projects(context))
+        add(.base, "root.yaml", [ArgoCD.rootApplication(context)])
+        add(.base, "network-policies.yaml", NetworkAllowlists.platformPolicies(context, edges: edges))
+
+        // apps
+        for service in context.services {
+            add(.apps, "\(service.name).yaml", ServiceWorkloads.objects(service, context))
+        }
+        if !context.services.isEmpty {
+            add(.apps, "network-policies.yaml", NetworkAllowlists.workloadPolicies(ClusterNamespaces.apps, context, edges: edges))
+        }
+
+        // data
+        for store in context.dataStores {
+            add(.data, "\(DataStores.applicationName(store)).yaml", DataStores.objects(store, context))
+            files.append(builder.file(.ops, DataStores.valuesPath(store, scope), [DataStores.values(store, context)]))
+        }
+        add(.data, "network-policies.yaml", context.dataStores.flatMap {
+            NetworkAllowlists.workloadPolicies(ClusterNamespaces.dataStore($0.name), context, edges: edges)
+        })
+
+        // ops
+        let policies = KyvernoPolicies.files(context)
+        files.append(policies.policies)
+        resources[.ops, default: []].append("policies.yaml")
+        files += policies.examples
+        add(.ops, "backups.yaml", Backups.objects(context))
+        add(.ops, "service-monitoring.yaml", ServiceMonitoring.objects(context))
+
+        for area in ClusterArea.allCases {
+            guard let list = resources[area], area != .apps || !context.services.isEmpty else { continue }
+            files.append(builder.kustomization(area.directory(scope), resources: list))
+        }
+        if let cluster = context.environment.localCluster {
+            files.append(builder.file(.ops, "cluster/bootstrap/\(scope.name)/\(cluster).yaml", [LocalCluster.config(context)]))
+        }
+        return files
+    }
+
+    /// Objects a component needs beside its Application (credentials it reads).
+    static func componentObjects(_ component: PlatformComponent, _ context: ClusterContext) -> [YAMLNode] {
+        switch component {
+        case .kubePrometheusStack:
+            return [ExternalSecrets.object(
+                name: "grafana-admin", namespace: ClusterNamespaces.monitoring, context: context, component: "platform",
+                data: [("admin-user", ExternalSecrets.platformKey(context, "ops", "grafana", "admin-user")),
+                       ("admin-password", ExternalSecrets.platformKey(context, "ops", "grafana", "admin-password"))],
+                wave: SyncWave.data)]
+        default:
+            return []
+        }
+    }
+}
+
+/// A local cluster (k3d) for an environment that runs on a laptop: its nodes carry
+/// the region label residency requires, k3s' own ingress is off (ingress-nginx is the
+/// platform's), and the load balancer publishes ports 80 and 443.
+/// `k3d cluster create --config cluster/bootstrap/<env>-<region>/k3d.yaml`.
+public enum LocalCluster {
+    public static func config(_ context: ClusterContext) -> YAMLNode {
+        .map([
+            ("apiVersion", "k3d.io/v1alpha5"),
+            ("kind", "Simple"),
+            ("metadata", .map([("name", .string("\(context.platform)-\(context.scope.name)"))])),
+            ("servers", 1),
+            ("agents", 2),
+            ("ports", [
+                .map([("port", "80:80"), ("nodeFilters", ["loadbalancer"])]),
+                .map([("port", "443:443"), ("nodeFilters", ["loadbalancer"])]),
+            ]),
+            ("options", .map([("k3s", .map([
+                ("extraArgs", [.map([("arg", "--disable=traefik"), ("nodeFilters", ["server:*"])])]),
+                ("nodeLabels", [
+                    .map([("label", .string("\(Residency.nodeLabel)=\(context.scope.region)")), ("nodeFilters", ["server:*", "agent:*"])]),
+                ]),
+            ]))])),
+        ])
+    }
+}

@@ -1,0 +1,67 @@
+import BlueprintModel
+import Renderer
+
+/// Velero backups of a cluster into the region's own object store: one
+/// BackupStorageLocation (the backup store's bucket, in-cluster endpoint) and one
+/// Schedule covering the workload and tenant namespaces, volumes included
+/// (file-system backup). Nothing is copied out of the region.
+public enum Backups {
+    public static let credentialsSecret = "velero-object-store-credentials"
+    public static let locationName = "regional"
+
+    public static func objects(_ context: ClusterContext) -> [YAMLNode] {
+        guard let store = context.backupStore, let backup = context.blueprint.backup else { return [] }
+        let namespace = ClusterNamespaces.velero
+        let keys = DataStores.backupKeys(context, store)
+        let credentials = ExternalSecrets.object(
+            name: credentialsSecret, namespace: namespace, context: context, component: "backup",
+            data: [("accessKey", keys.accessKey), ("secretKey", keys.secretKey)],
+            template: ["cloud": "[default]\naws_access_key_id={{ .accessKey }}\naws_secret_access_key={{ .secretKey }}\n"],
+            wave: SyncWave.data)
+        let location = K8s.object("velero.io/v1", "BackupStorageLocation", name: locationName, namespace: namespace,
+                                  labels: context.labels(name: locationName, component: "backup"),
+                                  annotations: SyncWave.annotations(SyncWave.data, options: [SyncWave.skipDryRun, SyncWave.noPrune]), [
+            ("spec", .map([
+                ("provider", "aws"),
+                ("default", true),
+                ("accessMode", "ReadWrite"),
+                ("objectStorage", .map([("bucket", .string(backup.bucket)), ("prefix", "velero")])),
+                ("config", .sortedStrings([
+                    "region": context.scope.region,
+                    "s3ForcePathStyle": "true",
+                    "s3Url": "http://\(DataStores.host(store)):\(store.port)",
+                ])),
+                ("credential", .map([("name", .string(credentialsSecret)), ("key", "cloud")])),
+            ])),
+        ])
+        let namespaces = ClusterNamespaces.workloads(context) + context.organizations.map { TenantNamespaces.namespace(of: $0.id) }
+        let scheduleName = "\(context.platform)-scheduled"
+        let schedule = K8s.object("velero.io/v1", "Schedule", name: scheduleName, namespace: namespace,
+                                  labels: context.labels(name: scheduleName, component: "backup"),
+                                  annotations: SyncWave.annotations(SyncWave.data, options: [SyncWave.skipDryRun]), [
+            ("spec", .map([
+                ("schedule", .string(backup.schedule)),
+                ("useOwnerReferencesInBackup", false),
+                ("template", .map([
+                    ("includedNamespaces", .sequence(namespaces.sorted().map { .string($0) })),
+                    ("storageLocation", .string(locationName)),
+                    ("ttl", .string(Durations.go(backup.retention))),
+                    ("snapshotVolumes", false),
+                    ("defaultVolumesToFsBackup", true),
+                ])),
+            ])),
+        ])
+        return [credentials, location, schedule]
+    }
+}
+
+/// Duration strings for Go programs (`time.ParseDuration` knows no days or weeks).
+public enum Durations {
+    /// `30d` → `720h`, `1w` → `168h`; anything else unchanged.
+    public static func go(_ text: String) -> String {
+        for (suffix, hours) in [("d", 24), ("w", 168)] where text.hasSuffix(suffix) {
+            if let count = Int(text.dropLast()) { return "\(count * hours)h" }
+        }
+        return text
+    }
+}

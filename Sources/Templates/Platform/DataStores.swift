@@ -1,0 +1,183 @@
+import BlueprintModel
+import Renderer
+
+/// The data stores of a region, each an Argo CD Application (project `data`) of a
+/// pinned chart in its own namespace `data-<store>`, with its credentials from the
+/// secret store: PostgreSQL as a CloudNativePG cluster (WAL and base backups to the
+/// region's own object store), Redis with Sentinel behind HAProxy, MinIO.
+public enum DataStores {
+    public static func chart(for kind: DataStore.Kind) -> ChartPin {
+        switch kind {
+        case .postgresql: ChartPin("https://cloudnative-pg.github.io/charts", "cluster", "0.3.1")
+        case .redis: ChartPin("https://dandydeveloper.github.io/charts", "redis-ha", "4.33.7")
+        case .minio: ChartPin("https://charts.min.io", "minio", "5.4.0")
+        }
+    }
+
+    /// The Application (and Helm release) name of a store.
+    public static func applicationName(_ store: DataStore) -> String { "data-\(store.name)" }
+
+    /// The in-cluster host clients connect to.
+    public static func host(_ store: DataStore) -> String {
+        let service = switch store.kind {
+        case .postgresql: "\(store.name)-rw"
+        case .redis: "\(store.name)-haproxy"
+        case .minio: store.name
+        }
+        return "\(service).\(ClusterNamespaces.dataStore(store.name)).svc.cluster.local"
+    }
+
+    /// The database every PostgreSQL store creates, owned by the migrator role.
+    public static let databaseName = "scaffold"
+    public static let migratorRole = "scaffold_migrator"
+
+    /// Secret names.
+    public static func migratorSecret(_ store: DataStore) -> String { "\(store.name)-migrator" }
+    public static func backupSecret(_ store: DataStore) -> String { "\(store.name)-backup-credentials" }
+    public static func authSecret(_ store: DataStore) -> String { "\(store.name)-auth" }
+    public static func rootSecret(_ store: DataStore) -> String { "\(store.name)-root-credentials" }
+
+    /// Secret-store keys of the object store's backup credentials (shared by CloudNativePG and Velero).
+    public static func backupKeys(_ context: ClusterContext, _ backup: DataStore) -> (accessKey: String, secretKey: String) {
+        (ExternalSecrets.platformKey(context, "data", backup.name, "backup-access-key-id"),
+         ExternalSecrets.platformKey(context, "data", backup.name, "backup-secret-access-key"))
+    }
+
+    public static func valuesPath(_ store: DataStore, _ scope: ClusterScope) -> String {
+        "\(ClusterArea.data.directory(scope))/values/\(applicationName(store)).yaml"
+    }
+
+    public static func files(_ context: ClusterContext) -> [RenderedFile] {
+        let builder = context.builder
+        let directory = ClusterArea.data.directory(context.scope)
+        var files: [RenderedFile] = []
+        for store in context.dataStores {
+            files.append(builder.file(.ops, "\(directory)/\(applicationName(store)).yaml", objects(store, context)))
+            files.append(builder.file(.ops, valuesPath(store, context.scope), [values(store, context)]))
+        }
+        return files
+    }
+
+    /// The Application and credentials of one store.
+    public static func objects(_ store: DataStore, _ context: ClusterContext) -> [YAMLNode] {
+        let namespace = ClusterNamespaces.dataStore(store.name)
+        let application = ArgoCD.chartApplication(
+            name: applicationName(store), project: ArgoCD.Project.data, chart: chart(for: store.kind), namespace: namespace,
+            valuesPath: valuesPath(store, context.scope), context: context, wave: SyncWave.data, prunes: false, component: "data-store")
+        var objects = [application]
+        let key = { (item: String) in ExternalSecrets.platformKey(context, "data", store.name, item) }
+        switch store.kind {
+        case .postgresql:
+            objects.append(ExternalSecrets.object(
+                name: migratorSecret(store), namespace: namespace, context: context, component: "data-store",
+                data: [("password", key("migrator-password"))], type: "kubernetes.io/basic-auth",
+                template: ["username": migratorRole, "password": "{{ .password }}"], wave: SyncWave.data))
+            if let backup = context.backupStore {
+                let keys = backupKeys(context, backup)
+                objects.append(ExternalSecrets.object(
+                    name: backupSecret(store), namespace: namespace, context: context, component: "data-store",
+                    data: [("ACCESS_KEY_ID", keys.accessKey), ("ACCESS_SECRET_KEY", keys.secretKey)], wave: SyncWave.data))
+            }
+        case .redis:
+            objects.append(ExternalSecrets.object(
+                name: authSecret(store), namespace: namespace, context: context, component: "data-store",
+                data: [("password", key("password"))], wave: SyncWave.data))
+        case .minio:
+            objects.append(ExternalSecrets.object(
+                name: rootSecret(store), namespace: namespace, context: context, component: "data-store",
+                data: [("rootUser", key("root-user")), ("rootPassword", key("root-password"))], wave: SyncWave.data))
+        }
+        return objects
+    }
+
+    /// Replicas of a store: one on a local cluster, three in production, two elsewhere
+    /// (three for Redis outside a local cluster: Sentinel needs a quorum).
+    static func replicas(_ store: DataStore, _ context: ClusterContext) -> Int {
+        if context.environment.isLocal { return 1 }
+        if store.kind == .redis { return 3 }
+        return ComponentValues.highAvailability(context)
+    }
+
+    /// Helm values of one store.
+    public static func values(_ store: DataStore, _ context: ClusterContext) -> YAMLNode {
+        let replicas = replicas(store, context)
+        let nodeSelector = ComponentValues.nodeSelector(context)
+        switch store.kind {
+        case .postgresql:
+            var backups: [(String, YAMLNode)] = [("enabled", .bool(context.backupStore != nil))]
+            if let backupStore = context.backupStore, let backup = context.blueprint.backup {
+                backups += [
+                    ("endpointURL", .string("http://\(host(backupStore)):\(backupStore.port)")),
+                    ("provider", "s3"),
+                    ("s3", .map([("region", .string(context.scope.region)), ("bucket", .string(backup.bucket)), ("path", .string("/postgresql/\(store.name)"))])),
+                    ("secret", .map([("create", false), ("name", .string(backupSecret(store)))])),
+                    ("wal", .map([("compression", "gzip")])),
+                    ("data", .map([("compression", "gzip")])),
+                    ("scheduledBackups", [.map([
+                        ("name", "scheduled"),
+                        // CloudNativePG schedules have a leading seconds field.
+                        ("schedule", .string("0 \(backup.schedule)")),
+                        ("backupOwnerReference", "self"),
+                        ("method", "barmanObjectStore"),
+                    ])]),
+                    ("retentionPolicy", .string(retentionDays(backup.retention))),
+                ]
+            }
+            return .map([
+                ("fullnameOverride", .string(store.name)),
+                ("type", "postgresql"),
+                ("mode", "standalone"),
+                ("cluster", .map([
+                    ("instances", .int(replicas)),
+                    ("storage", .map([("size", .string(store.storage.text))])),
+                    ("affinity", .map([("nodeSelector", nodeSelector), ("topologyKey", "kubernetes.io/hostname")])),
+                    ("monitoring", .map([("enabled", true), ("podMonitor", .map([("enabled", true)]))])),
+                    ("initdb", .map([
+                        ("database", .string(databaseName)),
+                        ("owner", .string(migratorRole)),
+                        ("secret", .map([("name", .string(migratorSecret(store)))])),
+                    ])),
+                ])),
+                ("backups", .map(backups)),
+            ])
+        case .redis:
+            return .map([
+                ("fullnameOverride", .string(store.name)),
+                ("replicas", .int(replicas)),
+                ("auth", true),
+                ("existingSecret", .string(authSecret(store))),
+                ("authKey", "password"),
+                ("haproxy", .map([("enabled", true), ("replicas", .int(min(replicas, 2))), ("nodeSelector", nodeSelector)])),
+                ("persistentVolume", .map([("enabled", true), ("size", .string(store.storage.text))])),
+                ("nodeSelector", nodeSelector),
+                ("exporter", .map([("enabled", true), ("serviceMonitor", .map([("enabled", true)]))])),
+            ])
+        case .minio:
+            let distributed = replicas > 1
+            var pairs: [(String, YAMLNode)] = [
+                ("fullnameOverride", .string(store.name)),
+                ("mode", distributed ? "distributed" : "standalone"),
+            ]
+            if distributed { pairs.append(("replicas", 4)) }
+            pairs += [
+                ("existingSecret", .string(rootSecret(store))),
+                ("persistence", .map([("enabled", true), ("size", .string(store.storage.text))])),
+                ("buckets", .sequence(store.buckets.sorted().map { bucket in
+                    .map([("name", .string(bucket)), ("policy", "none"), ("purge", false), ("versioning", true)])
+                })),
+                ("nodeSelector", nodeSelector),
+                ("resources", .map([("requests", .map([("memory", context.environment.isLocal ? "512Mi" : "2Gi")]))])),
+                ("metrics", .map([("serviceMonitor", .map([("enabled", true)]))])),
+            ]
+            return .map(pairs)
+        }
+    }
+
+    /// A retention such as `720h` or `30d` as CloudNativePG days (`30d`), rounded up.
+    static func retentionDays(_ retention: String) -> String {
+        if retention.hasSuffix("d"), Int(retention.dropLast()) != nil { return retention }
+        if retention.hasSuffix("h"), let hours = Int(retention.dropLast()) { return "\(max(1, (hours + 23) / 24))d" }
+        if retention.hasSuffix("m"), let minutes = Int(retention.dropLast()) { return "\(max(1, (minutes + 1439) / 1440))d" }
+        return "30d"
+    }
+}
