@@ -341,7 +341,7 @@ enum FreePort {
 }
 
 /// Runs the PostgreSQL programs, optionally as another user, with output to a log file (a
-/// file, not a pipe: `pg_ctl start` leaves a server running that must not hold our pipe).
+/// file, not a pipe: `pg_ctl start` leaves a server running that must hold nothing of ours).
 enum ExternalCommand {
     struct Result {
         var status: Int32
@@ -355,25 +355,7 @@ enum ExternalCommand {
         _ executable: String, _ arguments: [String], as user: SystemUser?, in directory: URL, log: URL
     ) async throws -> Result {
         let (program, fullArguments) = try commandLine(executable, arguments, as: user)
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let output = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = fullArguments
-        process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = output
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try? output.close()
+        let status = try await SpawnedProcess.run(program, fullArguments, in: directory.path, output: log.path)
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard status == 0 else {
             let name = URL(fileURLWithPath: executable).lastPathComponent
@@ -419,5 +401,90 @@ enum ExternalCommand {
     /// `'value'` for a POSIX shell, single quotes escaped.
     static func shellQuoted(_ value: String) -> String {
         "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// Starts a program with `posix_spawn` and waits for it on a dedicated thread.
+///
+/// Foundation's `Process` is not usable for `pg_ctl start`: on Linux it detects the end of
+/// a child through a descriptor the child inherits, and the PostgreSQL server that
+/// `pg_ctl` leaves running inherits it too, so the end is never seen. Here the child gets
+/// /dev/null as stdin, the log file as stdout and stderr, and every other descriptor is
+/// closed before `exec` (`posix_spawn_file_actions_addclosefrom_np`, glibc 2.34+), so no
+/// daemon it starts can hold anything of this process open.
+enum SpawnedProcess {
+    typealias FileActions = UnsafeMutablePointer<posix_spawn_file_actions_t>
+    private typealias CloseFrom = @convention(c) (FileActions, Int32) -> Int32
+    private typealias ChangeDirectory = @convention(c) (FileActions, UnsafePointer<CChar>) -> Int32
+
+    /// glibc's non-portable file actions, looked up at run time (the Swift Glibc module does
+    /// not import the `_np` declarations).
+    private static let closeFrom: CloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
+    private static let changeDirectory: ChangeDirectory? = symbol("posix_spawn_file_actions_addchdir_np")
+
+    private static func symbol<T>(_ name: String) -> T? {
+        #if canImport(Glibc)
+            guard let handle = dlopen(nil, RTLD_NOW), let address = dlsym(handle, name) else { return nil }
+            return unsafeBitCast(address, to: T.self)
+        #else
+            return nil
+        #endif
+    }
+
+    /// Runs `program` (an absolute path) with `arguments` in `directory`, output appended to
+    /// `output`; returns the exit status (128 + signal number when killed by a signal).
+    static func run(_ program: String, _ arguments: [String], in directory: String, output: String) async throws -> Int32 {
+        let pid = try spawn(program, arguments, in: directory, output: output)
+        return try await withCheckedThrowingContinuation { continuation in
+            let waiter = Thread {
+                var status: Int32 = 0
+                while true {
+                    let result = waitpid(pid, &status, 0)
+                    if result == pid { break }
+                    if result == -1 && errno == EINTR { continue }
+                    continuation.resume(
+                        throwing: LocalPostgres.LaunchError(description: "waitpid(\(pid)) failed: errno \(errno)"))
+                    return
+                }
+                let exited = status & 0x7f == 0
+                continuation.resume(returning: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+            }
+            waiter.start()
+        }
+    }
+
+    private static func spawn(_ program: String, _ arguments: [String], in directory: String, output: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        guard let closeFrom, let changeDirectory else {
+            throw LocalPostgres.LaunchError(
+                description: "this C library lacks posix_spawn_file_actions_addclosefrom_np/addchdir_np (glibc 2.34 or newer is needed)")
+        }
+        guard closeFrom(&actions, 3) == 0, changeDirectory(&actions, directory) == 0 else {
+            throw LocalPostgres.LaunchError(description: "posix_spawn file actions failed: errno \(errno)")
+        }
+
+        let argv = ([program] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") }
+        defer { environment.forEach { free($0) } }
+        environment.append(nil)
+        var pid: pid_t = 0
+        let result = (argv + [nil]).withUnsafeBufferPointer { argvPointer in
+            environment.withUnsafeBufferPointer { environmentPointer in
+                posix_spawn(
+                    &pid, program, &actions, nil,
+                    UnsafeMutablePointer(mutating: argvPointer.baseAddress!),
+                    UnsafeMutablePointer(mutating: environmentPointer.baseAddress!))
+            }
+        }
+        guard result == 0 else {
+            throw LocalPostgres.LaunchError(description: "cannot start \(program): \(String(cString: strerror(result)))")
+        }
+        return pid
     }
 }

@@ -155,40 +155,66 @@ extension PostgresTests {
             }
         }
 
-        @Test("every table is a tenant table with RLS enabled and forced, or an allowlisted platform table")
-        func everyTableIsClassified() async throws {
-            let database = try await TestDatabase.fresh()
+        /// Problems with the catalogue's tables: a tenant table without RLS enabled and forced
+        /// or without a policy for the application role, or a table that is neither a tenant
+        /// table nor an allowlisted platform table.
+        static func classificationProblems(_ database: TestDatabase) async throws -> [String] {
             let tables = try await Self.catalogTables(database)
-            #expect(!tables.isEmpty)
+            var problems: [String] = []
             for table in tables {
                 if Self.isTenantTable(table) {
-                    #expect(table.rowSecurity, "\(table.qualified): row-level security is not enabled")
-                    #expect(table.forced, "\(table.qualified): row-level security is not forced")
+                    if !table.rowSecurity { problems.append("\(table.qualified): row-level security is not enabled") }
+                    if !table.forced { problems.append("\(table.qualified): row-level security is not forced") }
                     let policies = try await database.withConnection(as: "postgres") { db async throws in
                         try await db.integer(
                             "SELECT count(*) FROM pg_policies WHERE schemaname = $1 AND tablename = $2 AND $3 = ANY (roles)",
                             [table.schema, table.name, Self.app])
                     }
-                    #expect(policies > 0, "\(table.qualified): no policy for \(Self.app)")
-                } else {
-                    #expect(
-                        Self.platformTables.contains(table.qualified),
+                    if policies == 0 { problems.append("\(table.qualified): no policy for \(Self.app)") }
+                } else if !Self.platformTables.contains(table.qualified) {
+                    problems.append(
                         "\(table.qualified) has no org_id and is not an allowlisted platform table: give it row-level security or justify it in the allowlist"
                     )
                 }
             }
-            let tenantTables = Set(tables.filter(Self.isTenantTable).map(\.qualified))
-            #expect(
-                tenantTables.isSuperset(of: [
-                    "app.organizations", "app.projects", "app.users", "app.project_members", "app.chat_sessions",
-                    "app.chat_counters",
-                ]))
+            return problems
         }
 
-        @Test("tenant B and requests without a tenant can neither see nor change tenant A's rows")
-        func crossTenantAttemptsAllFail() async throws {
+        @Test("every table is a tenant table with RLS enabled and forced, or an allowlisted platform table")
+        func everyTableIsClassified() async throws {
             let database = try await TestDatabase.fresh()
+            #expect(try await Self.classificationProblems(database) == [])
+            let tenantTables = Set(try await Self.catalogTables(database).filter(Self.isTenantTable).map(\.qualified))
+            #expect(
+                tenantTables
+                    == [
+                        "app.organizations", "app.projects", "app.users", "app.project_members", "app.chat_sessions",
+                        "app.chat_counters",
+                    ])
+        }
+
+        /// The outcome of attacking every tenant table.
+        struct IsolationProof {
+            var tables = 0
+            var attempts = 0
+            var refusedByPostgres = 0
+            /// Attempts that saw or changed tenant A's rows.
+            var leaks: [String] = []
+            /// Attempts refused for another reason than privileges or RLS (they prove nothing).
+            var otherRefusals: [String] = []
+            /// Tables missing fixture rows, or where tenant A cannot reach its own rows.
+            var setupProblems: [String] = []
+            /// Tables whose content changed during the attacks.
+            var changedTables: [String] = []
+        }
+
+        /// Seeds two tenants, then for every tenant table of the catalogue tries, as tenant B,
+        /// with no tenant set and with empty settings, to SELECT, UPDATE, DELETE and INSERT
+        /// tenant A's rows (and, as B, to move its own rows into A); each write is committed
+        /// when it succeeds. Positive controls run as tenant A.
+        static func attackTenantTables(_ database: TestDatabase) async throws -> IsolationProof {
             try await TenantFixture.seed(database)
+            var proof = IsolationProof()
             let tables = try await Self.catalogTables(database).filter(Self.isTenantTable)
 
             // Per table: tenant A's rows as JSON, the first column the app may UPDATE, and a snapshot.
@@ -212,8 +238,8 @@ extension PostgresTests {
                     ).compactMap { $0[0] }
                     let ownB = try await db.integer(
                         "SELECT count(*) FROM \(table.quoted) WHERE \"\(key.column)\" = $1::uuid", [key.b])
-                    #expect(!rows.isEmpty, "\(table.qualified): the fixture has no rows of tenant A; seed it in TenantFixture")
-                    #expect(ownB > 0, "\(table.qualified): the fixture has no rows of tenant B; seed it in TenantFixture")
+                    if rows.isEmpty { proof.setupProblems.append("\(table.qualified): no rows of tenant A; seed it in TenantFixture") }
+                    if ownB == 0 { proof.setupProblems.append("\(table.qualified): no rows of tenant B; seed it in TenantFixture") }
                     let column = try await db.text(
                         """
                         SELECT a.attname::text FROM pg_attribute a
@@ -226,9 +252,6 @@ extension PostgresTests {
                 }
             }
 
-            var attempts = 0
-            var leaks: [String] = []
-            var refusedByPostgres = 0
             for context in [RequestContext.tenantB, .noTenant, .emptyTenant] {
                 // A new session per context: "no tenant" means the settings were never set at all.
                 try await database.withConnection(as: Self.app) { db async throws in
@@ -269,19 +292,19 @@ extension PostgresTests {
                                 ))
                         }
                         for (operation, sql, binds) in tries {
-                            attempts += 1
+                            proof.attempts += 1
                             let outcome = await db.attempt(context, sql, binds)
                             switch outcome {
                             case .rows(0):
                                 break
                             case .rows(let count):
-                                leaks.append("\(context) \(operation) on \(target.table.qualified): \(count) row(s)")
+                                proof.leaks.append("\(context) \(operation) on \(target.table.qualified): \(count) row(s)")
                             case .refused(let state, let message):
-                                refusedByPostgres += 1
-                                #expect(
-                                    state == "42501",
-                                    "\(context) \(operation) on \(target.table.qualified) was refused for another reason than privileges/RLS: \(state ?? "?") \(message)"
-                                )
+                                proof.refusedByPostgres += 1
+                                if state != "42501" {
+                                    proof.otherRefusals.append(
+                                        "\(context) \(operation) on \(target.table.qualified): \(state ?? "?") \(message)")
+                                }
                             }
                         }
                     }
@@ -296,13 +319,17 @@ extension PostgresTests {
                     let key = "\"\(target.key.column)\""
                     let seen = await db.attempt(
                         .tenantA, "SELECT count(*) FROM \(table) WHERE \(key) = $1::uuid", [target.key.a], commit: false)
-                    #expect(seen == .rows(target.rowsOfA.count), "\(target.table.qualified): tenant A cannot see its own rows")
+                    if seen != .rows(target.rowsOfA.count) {
+                        proof.setupProblems.append("\(target.table.qualified): tenant A cannot see its own rows (\(seen))")
+                    }
                     if let column = target.updatableColumn.map({ "\"\($0)\"" }) {
                         let changed = await db.attempt(
                             .tenantA,
                             "WITH changed AS (UPDATE \(table) SET \(column) = \(column) WHERE \(key) = $1::uuid RETURNING 1) SELECT count(*) FROM changed",
                             [target.key.a], commit: false)
-                        #expect(changed == .rows(target.rowsOfA.count), "\(target.table.qualified): tenant A cannot update its own rows")
+                        if changed != .rows(target.rowsOfA.count) {
+                            proof.setupProblems.append("\(target.table.qualified): tenant A cannot update its own rows (\(changed))")
+                        }
                     }
                 }
             }
@@ -311,16 +338,46 @@ extension PostgresTests {
             try await database.withConnection(as: "postgres") { db async throws in
                 for target in targets {
                     let after = try await db.text(snapshotSQL(target.table))
-                    #expect(after == before[target.table.qualified], "\(target.table.qualified) changed during the attacks")
+                    if after != before[target.table.qualified] { proof.changedTables.append(target.table.qualified) }
                 }
             }
 
+            proof.tables = targets.count
+            return proof
+        }
+
+        @Test("tenant B and requests without a tenant can neither see nor change tenant A's rows")
+        func crossTenantAttemptsAllFail() async throws {
+            let proof = try await Self.attackTenantTables(try await TestDatabase.fresh())
             print(
-                "row-level security proof: \(targets.count) tenant tables, \(attempts) cross-tenant attempts, \(leaks.count) leaked (\(refusedByPostgres) refused by PostgreSQL, \(attempts - refusedByPostgres - leaks.count) saw or changed nothing)"
+                "row-level security proof: \(proof.tables) tenant tables, \(proof.attempts) cross-tenant attempts, \(proof.leaks.count) leaked (\(proof.refusedByPostgres) refused by PostgreSQL, \(proof.attempts - proof.refusedByPostgres - proof.leaks.count) saw or changed nothing)"
             )
-            #expect(targets.count >= 6)
-            #expect(attempts >= targets.count * 13)
-            #expect(leaks.isEmpty, "leaks: \(leaks)")
+            #expect(proof.tables == 6)
+            #expect(proof.attempts >= proof.tables * 13)
+            #expect(proof.leaks == [])
+            #expect(proof.otherRefusals == [])
+            #expect(proof.setupProblems == [])
+            #expect(proof.changedTables == [])
+        }
+
+        @Test("the proof catches a leaky policy and an unprotected table")
+        func proofDetectsSabotage() async throws {
+            let database = try await TestDatabase.fresh()
+            let sabotage = MigrationScript(
+                version: 90, name: "sabotage",
+                sql: """
+                    CREATE POLICY chat_counters_everyone ON app.chat_counters FOR SELECT TO scaffold_app USING (true);
+                    CREATE TABLE app.notes (org_id uuid, note text);
+                    GRANT SELECT ON app.notes TO scaffold_app;
+                    """)
+            _ = try await MigrationRunner().apply(generatedScripts() + [sabotage], databaseURL: database.url(), logger: testLogger)
+            let problems = try await Self.classificationProblems(database)
+            #expect(problems.contains("app.notes: row-level security is not enabled"))
+            #expect(problems.contains("app.notes: no policy for scaffold_app"))
+            let proof = try await Self.attackTenantTables(database)
+            #expect(proof.leaks.contains { $0.hasPrefix("tenant B SELECT on app.chat_counters") })
+            #expect(proof.leaks.contains { $0.hasPrefix("no tenant set SELECT on app.chat_counters") })
+            #expect(proof.setupProblems.contains { $0.hasPrefix("app.notes: no rows of tenant A") })
         }
 
         @Test("inside one organization a user sees only their own chat sessions")

@@ -133,6 +133,8 @@ struct SQLPrinterTests {
                     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'scaffold_app') THEN
                         CREATE ROLE scaffold_app LOGIN NOINHERIT NOBYPASSRLS;
                     END IF;
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                    NULL;
                 END
                 $$;
                 """)

@@ -330,7 +330,8 @@ extension PostgresTests {
                 #expect(try await db.text("SELECT app.uuid_from_key('guest-0001')::text") == "cad5ddab-0ec5-8641-af5e-0f0b339d0d98")
                 let tenant = RequestContext(
                     description: "creator", settings: [("app.org_id", "71a0ef71-95df-8865-83f6-3f0cb1dff83e")])
-                for _ in 0..<2 {
+                // A retried request inserts nothing the second time and finds the same row.
+                for expected in [1, 0] {
                     let created = await db.attempt(
                         tenant,
                         """
@@ -338,9 +339,10 @@ extension PostgresTests {
                             INSERT INTO app.organizations (id, operation_id, slug, display_name, home_region)
                             VALUES (app.uuid_from_key('op-1'), 'op-1', 'acme', 'Acme', 'eu-west')
                             ON CONFLICT DO NOTHING RETURNING 1)
-                        SELECT count(*) FROM app.organizations
+                        SELECT count(*) FROM i
                         """, [])
-                    #expect(created == .rows(1))
+                    #expect(created == .rows(expected))
+                    #expect(await db.attempt(tenant, "SELECT count(*) FROM app.organizations", []) == .rows(1))
                 }
                 #expect(await db.attempt(tenant, "SELECT count(*) FROM app.organizations WHERE status = 'PENDING'", []) == .rows(1))
                 // Recovery sees the PENDING organization's id without any tenant set.

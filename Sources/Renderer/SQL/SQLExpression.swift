@@ -1,3 +1,5 @@
+import Foundation
+
 /// A schema-qualified SQL name (`app.organizations`), printed with quoting only where
 /// PostgreSQL needs it.
 public struct SQLName: Sendable, Hashable, Comparable, CustomStringConvertible {

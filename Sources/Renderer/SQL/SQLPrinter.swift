@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one printer for SQL: turns `SQLScript`/`SQLStatement`/`SQLExpression` trees into
 /// canonical text (upper-case key words, four-space indentation, one clause per line for
 /// multi-clause statements, a blank line between statements, a final newline).
@@ -148,11 +150,15 @@ public enum SQLPrinter {
     private static func printCreateRoleIfMissing(_ role: SQLCreateRole) -> String {
         let attributes = role.attributes.map(\.rawValue).joined(separator: " ")
         let create = "CREATE ROLE \(SQLIdentifier.quoted(role.name))" + (attributes.isEmpty ? "" : " \(attributes)")
+        // Roles are shared by all databases of a cluster: a migration of another database may
+        // create the role at the same moment, which surfaces as one of these two errors.
         let body = """
             BEGIN
                 IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = \(stringLiteral(role.name))) THEN
                     \(create);
                 END IF;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;
             END
             """
         let tag = dollarQuoteTag(for: body)

@@ -34,10 +34,6 @@ enum RolesAndSchemaMigration {
                         END IF;
                     END
                     """),
-            .comment(
-                SQLCommentOn(
-                    .role(app),
-                    "Application role of platform-api: owns nothing, cannot bypass row-level security.")),
             .createSchema(SQLCreateSchema(schema)),
             .comment(
                 SQLCommentOn(
