@@ -8,6 +8,8 @@ public enum Generator {
         files += TenantNamespaces.files(for: loaded)
         files += GitOpsTree.files(for: loaded)
         files += ClusterOverlays.files(for: loaded)
+        files += TerraformTranslator.files(for: loaded)
+        files += DatabaseMigrations.files().map { RenderedFile(.ops, $0.path, $0.contents) }
         return OutputPlan(files: files)
     }
 }
