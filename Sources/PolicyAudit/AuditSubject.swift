@@ -17,11 +17,11 @@ public struct AuditSubject: Sendable {
     /// A folder the blueprint was checked out into, stripped from locations.
     public var sourceRoot: String?
 
-    /// Reads the policy model from a rendered plan (completed as ``RenderedTree/auditing(_:of:)`` says).
+    /// Reads the policy model from a rendered plan.
     public init(label: String, revision: String? = nil, blueprintPath: String, loaded: LoadedBlueprint, plan: OutputPlan,
                 contentHash: String, sourceRoot: String? = nil) throws(PolicyExtractor.ExtractionError) {
         try self.init(label: label, revision: revision, blueprintPath: blueprintPath, loaded: loaded,
-                      tree: RenderedTree.auditing(plan, of: loaded), contentHash: contentHash, sourceRoot: sourceRoot)
+                      tree: RenderedTree(plan: plan), contentHash: contentHash, sourceRoot: sourceRoot)
     }
 
     /// Reads the policy model from a rendered tree as given (tests corrupt trees this way).

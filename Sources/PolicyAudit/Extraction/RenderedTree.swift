@@ -1,4 +1,3 @@
-import BlueprintModel
 import Foundation
 import Renderer
 import Templates
@@ -21,23 +20,6 @@ public struct RenderedTree: Sendable, Equatable {
         var files: [String: String] = [:]
         for file in plan.files { files[file.outputPath] = file.contents }
         self.files = files
-    }
-
-    /// The output of a generation as the audit reads it: the plan, completed with the
-    /// database migrations (`ops/db/migrations/`) and the Terraform (`infra/`) when the
-    /// plan does not contain them yet. Both are rendered text from the same generator
-    /// (``DatabaseMigrations`` and ``TerraformTranslator``), so the audit can read them
-    /// before the pipeline places them in the plan.
-    public static func auditing(_ plan: OutputPlan, of loaded: LoadedBlueprint) -> RenderedTree {
-        var tree = RenderedTree(plan: plan)
-        let migrationsFolder = "ops/\(DatabaseMigrations.directory)/"
-        if !tree.files.keys.contains(where: { $0.hasPrefix(migrationsFolder) }) {
-            for file in DatabaseMigrations.files() { tree.files["ops/\(file.path)"] = file.contents }
-        }
-        if !tree.files.keys.contains(where: { $0.hasPrefix("infra/") }) {
-            for file in TerraformTranslator.files(for: loaded) { tree.files[file.outputPath] = file.contents }
-        }
-        return tree
     }
 
     /// Paths in order.
