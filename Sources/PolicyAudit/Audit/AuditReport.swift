@@ -105,11 +105,20 @@ public struct AccessMatrix: Sendable, Codable, Equatable {
         }
 
         public struct Connection: Sendable, Codable, Equatable {
+            /// How a connection compares with the blueprint's intent.
+            public enum Intent: String, Sendable, Codable {
+                /// The blueprint intends it.
+                case intended
+                /// It touches a workload namespace and the blueprint does not intend it.
+                case unintended
+                /// Between platform namespaces (or outside): open by design, not compared.
+                case unchecked
+            }
+
             public var from: String
             public var to: String
             public var ports: String
-            /// Whether the blueprint intends it.
-            public var intended: Bool
+            public var intent: Intent
             public var egressPolicies: [String]
             public var ingressPolicies: [String]
         }
@@ -137,6 +146,8 @@ public struct AccessMatrix: Sendable, Codable, Equatable {
 
         public var roles: [String]
         public var tables: [String]
+        /// The tables holding tenants' rows.
+        public var tenantTables: [String]
         public var commands: [String]
         public var cells: [Cell]
 

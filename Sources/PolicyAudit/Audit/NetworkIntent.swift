@@ -106,4 +106,12 @@ public struct NetworkIntent: Sendable {
         guard let expected = intended[connection.cluster]?["\(connection.from)|\(connection.to)"] else { return false }
         return connection.ports.isSubset(of: expected)
     }
+
+    /// Whether a connection is compared with the intent: one of its ends is in a workload namespace.
+    public func isChecked(_ connection: NetworkConnection) -> Bool {
+        guard let namespaces = workloadNamespaces[connection.cluster] else { return false }
+        return [connection.from, connection.to].contains { id in
+            id.split(separator: "/").first.map { namespaces.contains(String($0)) } ?? false
+        }
+    }
 }

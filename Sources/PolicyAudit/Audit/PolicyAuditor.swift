@@ -39,7 +39,8 @@ public enum PolicyAuditor {
                     cluster: cluster.name,
                     endpoints: cluster.endpoints.map { .init(id: $0.id, kind: $0.kind.rawValue) },
                     connections: cluster.connections.map {
-                        .init(from: $0.from, to: $0.to, ports: $0.ports.description, intended: intent.isIntended($0),
+                        .init(from: $0.from, to: $0.to, ports: $0.ports.description,
+                              intent: intent.isIntended($0) ? .intended : intent.isChecked($0) ? .unintended : .unchecked,
                               egressPolicies: $0.egressPolicies, ingressPolicies: $0.ingressPolicies)
                     })
             },
@@ -290,7 +291,8 @@ public enum PolicyAuditor {
                 }
             }
         }
-        return AccessMatrix.RowAccess(roles: sortedRoles, tables: database.tables.map(\.name), commands: commands, cells: cells)
+        return AccessMatrix.RowAccess(roles: sortedRoles, tables: database.tables.map(\.name), tenantTables: database.tenantTables,
+                                      commands: commands, cells: cells)
     }
 
     // MARK: Secrets

@@ -80,6 +80,7 @@ public enum AuditFormatter {
         }
         out += "\n## Row-level security: role × table × command\n\n"
         let matrix = report.matrix.rowLevelSecurity
+        out += "Tenant tables: \(matrix.tenantTables.map { "`\($0)`" }.joined(separator: ", ")).\n\n"
         out += "| Table | Role | " + matrix.commands.joined(separator: " | ") + " |\n"
         out += "| --- | --- | " + matrix.commands.map { _ in "---" }.joined(separator: " | ") + " |\n"
         for table in matrix.tables {
@@ -90,9 +91,14 @@ public enum AuditFormatter {
         }
         out += "\n## Network: connections per cluster\n"
         for network in report.matrix.network {
-            out += "\n### \(network.cluster)\n\n| From | To | Ports | Intended |\n| --- | --- | --- | --- |\n"
+            out += "\n### \(network.cluster)\n\n| From | To | Ports | Blueprint |\n| --- | --- | --- | --- |\n"
             for connection in network.connections {
-                out += "| `\(connection.from)` | `\(connection.to)` | \(Markdown.cell(connection.ports)) | \(connection.intended ? "yes" : "**no**") |\n"
+                let intent = switch connection.intent {
+                case .intended: "intended"
+                case .unintended: "**not intended**"
+                case .unchecked: "platform (not compared)"
+                }
+                out += "| `\(connection.from)` | `\(connection.to)` | \(Markdown.cell(connection.ports)) | \(intent) |\n"
             }
         }
         return out

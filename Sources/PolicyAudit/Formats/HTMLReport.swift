@@ -78,7 +78,7 @@ public enum HTMLReport {
     static func network(_ report: AuditReport) -> Markup {
         var children: [Markup] = [
             .el("h2", text: "Network reachability"),
-            .el("p", text: "Computed from the rendered NetworkPolicies alone. Rows open connections to columns; a cell lists the ports. Green: intended by the blueprint; red: not intended."),
+            .el("p", text: "Computed from the rendered NetworkPolicies alone. Rows open connections to columns; a cell lists the ports. Green: intended by the blueprint; red: touches a workload namespace and is not intended; grey: between platform namespaces, open by design and not compared."),
         ]
         let options = report.matrix.network.map { network -> Markup in .el("option", [("value", network.cluster)], text: network.cluster) }
         children.append(.el("label", [("for", "cluster")], [.text("Cluster "), .el("select", [("id", "cluster")], options)]))
@@ -94,7 +94,7 @@ public enum HTMLReport {
                 for to in endpoints {
                     if let connection = cells["\(from)|\(to)"] {
                         let by = (connection.ingressPolicies + connection.egressPolicies).joined(separator: ", ")
-                        row.append(.el("td", [("class", connection.intended ? "yes" : "unintended"),
+                        row.append(.el("td", [("class", connection.intent.rawValue),
                                               ("title", "\(from) → \(to): \(connection.ports)" + (by.isEmpty ? "" : "\nallowed by \(by)"))],
                                        text: connection.ports))
                     } else {
@@ -123,6 +123,7 @@ public enum HTMLReport {
         var classes: [String] = []
         for table in matrix.tables {
             for role in matrix.roles {
+                let tenant = matrix.tenantTables.contains(table)
                 var row: [Markup] = [.el("code", text: table), .el("code", text: role)]
                 var widest = "none"
                 for command in matrix.commands {
@@ -130,7 +131,7 @@ public enum HTMLReport {
                         row.append(.text("–"))
                         continue
                     }
-                    row.append(.el("span", [("class", "access \(cell.access.rawValue)"), ("title", "\(cell.privilege ?? "no privilege"): \(cell.note)")],
+                    row.append(.el("span", [("class", "access \(cell.access.rawValue)\(tenant ? " tenant" : "")"), ("title", "\(cell.privilege ?? "no privilege"): \(cell.note)")],
                                    text: AuditFormatter.rowCell(cell)))
                     if cell.access == .all { widest = "all" } else if cell.access == .filtered && widest != "all" { widest = "filtered" }
                 }
@@ -140,7 +141,7 @@ public enum HTMLReport {
         }
         return .el("section", [("id", "rls")], [
             .el("h2", text: "Row-level security: role × table × command"),
-            .el("p", text: "Read from the migration SQL. Filtered cells name the policies that decide which rows; 'all rows' means the role sees every row."),
+            .el("p", text: "Read from the migration SQL. Filtered cells name the policies that decide which rows; 'all rows' means the role sees every row (red on a tenant table). Tenant tables: \(matrix.tenantTables.joined(separator: ", "))."),
             table(["Table", "Role"] + matrix.commands, rows, rowClass: classes),
         ])
     }
@@ -222,13 +223,14 @@ public enum HTMLReport {
         .count { color: var(--muted); font-weight: 400; }
         .scroll { overflow: auto; max-height: 640px; }
         table.matrix { width: auto; font-size: 11px; }
-        table.matrix th.to { height: 170px; white-space: nowrap; vertical-align: bottom; padding: 4px 2px; }
+        table.matrix th.to { white-space: nowrap; vertical-align: bottom; padding: 6px 2px; }
         table.matrix th.to span { writing-mode: vertical-rl; transform: rotate(180deg); }
-        table.matrix th.from { white-space: nowrap; position: sticky; left: 0; }
+        table.matrix th.from { white-space: nowrap; position: sticky; left: 0; z-index: 1; }
         table.matrix td { min-width: 18px; text-align: center; white-space: nowrap; }
-        table.matrix td.yes { background: #dafbe1; }
+        table.matrix td.intended { background: #dafbe1; }
+        table.matrix td.unchecked { background: #eaeef2; color: var(--muted); }
         table.matrix td.unintended { background: #ffcecb; font-weight: 600; }
-        .access.all { color: var(--bad); font-weight: 600; }
+        .access.all.tenant { color: var(--bad); font-weight: 600; }
         .access.filtered { color: var(--ok); }
         .access.no-rows { color: var(--muted); }
         label select { margin: 8px 0; font: inherit; }
