@@ -128,6 +128,15 @@ let package = Package(
             dependencies: ["PlatformAPI"],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "platform-api-bench",
+            dependencies: [
+                "PlatformAPI", "Templates", "MigrationRunner",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Tests
         .target(

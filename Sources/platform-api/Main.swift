@@ -10,7 +10,7 @@ enum Main {
     static func main() async {
         let environment = ProcessInfo.processInfo.environment
         let command = CommandLine.arguments.dropFirst().first ?? "serve"
-        let level = Logger.Level(rawValue: environment["PLATFORM_API_LOG_LEVEL"]?.lowercased() ?? "info") ?? .info
+        let level = Logger.Level(rawValue: (environment["LOG_LEVEL"] ?? environment["PLATFORM_API_LOG_LEVEL"])?.lowercased() ?? "info") ?? .info
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "platform-api")
         switch command {

@@ -1,23 +1,27 @@
 import Foundation
 import Logging
+import MigrationRunner
 
 /// Everything platform-api needs to start, read from environment variables (the
-/// generated Deployment sets them; secrets come from Kubernetes Secrets).
+/// generated Deployment sets them; secrets come from Kubernetes Secrets). Where two names
+/// are listed, the first wins; the short names match the blueprint's service `config`
+/// and `secrets` (e.g. `CONFIG_TRANSPORT: redis`, secret `JWT_SECRET`).
 ///
 /// | Variable | Meaning | Default |
 /// |---|---|---|
-/// | `PLATFORM_API_HOST`, `PLATFORM_API_PORT` | listen address | `0.0.0.0`, `8080` |
-/// | `PLATFORM_API_JWT_SECRET` | HS256 signing secret, at least 32 bytes (required) | — |
+/// | `PLATFORM_API_HOST`; `PLATFORM_API_PORT` or `PORT` | listen address | `0.0.0.0`, `8080` |
+/// | `JWT_SECRET` or `PLATFORM_API_JWT_SECRET` | HS256 signing secret, at least 32 bytes (required, never logged) | — |
 /// | `PLATFORM_API_TOKEN_TTL_SECONDS` | token lifetime, at most 900 | `900` |
 /// | `PLATFORM_API_ADMIN_KEY` | key exchanged at `POST /auth/admin` for a config-admin token | unset: disabled |
 /// | `PLATFORM_API_REGIONS` | comma-separated home regions organizations may choose | any |
-/// | `PLATFORM_API_EVENTS` | `postgres` (LISTEN/NOTIFY) or `redis` | `postgres` |
+/// | `CONFIG_TRANSPORT` or `PLATFORM_API_EVENTS` | `postgres` (LISTEN/NOTIFY) or `redis` | `postgres` |
 /// | `PLATFORM_API_RECONCILE_SECONDS` | config/denylist reconcile period | `300` |
 /// | `PLATFORM_API_RECOVERY_SECONDS` | recovery loop period for PENDING organizations | `10` |
 /// | `PLATFORM_API_PENDING_GRACE_SECONDS` | age before a PENDING organization is recovered | `30` |
-/// | `PLATFORM_API_LOG_LEVEL` | `trace` … `critical` | `info` |
+/// | `LOG_LEVEL` or `PLATFORM_API_LOG_LEVEL` | `trace` … `critical` | `info` |
+/// | `DATABASE_URL` | `postgres://scaffold_app@host:5432/scaffold?sslmode=require`; the fields below override it | — |
 /// | `DATABASE_HOST`, `DATABASE_PORT`, `DATABASE_NAME`, `DATABASE_USER`, `DATABASE_PASSWORD`, `DATABASE_SOCKET`, `DATABASE_TLS` (`require`/`disable`), `DATABASE_MAX_CONNECTIONS` | PostgreSQL, as the application role | `127.0.0.1`, `5432`, `scaffold`, `scaffold_app`, —, —, `disable`, `20` |
-/// | `REDIS_HOST`, `REDIS_PORT`, `REDIS_USERNAME`, `REDIS_PASSWORD`, `REDIS_CHANNEL_PREFIX` | Redis, when `PLATFORM_API_EVENTS=redis` | `127.0.0.1`, `6379`, —, —, `platform:` |
+/// | `REDIS_HOST`, `REDIS_PORT`, `REDIS_USERNAME`, `REDIS_PASSWORD`, `REDIS_CHANNEL_PREFIX` | Redis, when the transport is `redis` | `127.0.0.1`, `6379`, —, —, `platform:` |
 public struct AppConfiguration: Sendable {
     /// Which event transport carries hot-reload, revocation and chat fan-out events.
     public enum Events: Sendable, Equatable {
@@ -53,6 +57,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Identifies this instance in logs and `/readyz`.
     public var instanceName: String
+    /// Prefix of the Redis channel names (several platforms may share one Redis).
+    public var redisChannelPrefix: String = "platform:"
 
     /// Creates a configuration; defaults suit tests on loopback.
     public init(
@@ -88,47 +94,66 @@ public struct AppConfiguration: Sendable {
     /// Reads the configuration from environment variables, reporting every problem at once.
     public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationErrors) -> AppConfiguration {
         var problems: [String] = []
-        func value(_ name: String) -> String? {
-            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
-        func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
-            guard let raw = value(name) else { return fallback }
-            guard let number = Int(raw), range.contains(number) else {
-                problems.append("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got `\(raw)`")
-                return fallback
+        func value(_ names: String...) -> String? {
+            for name in names {
+                if let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty { return raw }
             }
-            return number
+            return nil
+        }
+        func integer(_ names: String..., default fallback: Int, range: ClosedRange<Int>) -> Int {
+            for name in names {
+                guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { continue }
+                guard let number = Int(raw), range.contains(number) else {
+                    problems.append("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got `\(raw)`")
+                    return fallback
+                }
+                return number
+            }
+            return fallback
         }
 
-        let secret = value("PLATFORM_API_JWT_SECRET") ?? ""
+        let secret = value("JWT_SECRET", "PLATFORM_API_JWT_SECRET") ?? ""
         if secret.utf8.count < 32 {
-            problems.append("PLATFORM_API_JWT_SECRET must be set to at least 32 bytes (its value is never logged)")
+            problems.append("JWT_SECRET must be set to at least 32 bytes (its value is never logged)")
         }
         var logLevel = Logger.Level.info
-        if let raw = value("PLATFORM_API_LOG_LEVEL") {
+        if let raw = value("LOG_LEVEL", "PLATFORM_API_LOG_LEVEL") {
             if let level = Logger.Level(rawValue: raw.lowercased()) {
                 logLevel = level
             } else {
-                problems.append("PLATFORM_API_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got `\(raw)`")
+                problems.append("LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got `\(raw)`")
             }
         }
-        var database = DatabaseSettings(
-            host: value("DATABASE_HOST") ?? "127.0.0.1",
-            port: integer("DATABASE_PORT", default: 5432, range: 1...65535),
-            username: value("DATABASE_USER") ?? "scaffold_app",
-            password: value("DATABASE_PASSWORD"),
-            database: value("DATABASE_NAME") ?? "scaffold",
-            unixSocketPath: value("DATABASE_SOCKET"),
-            maximumConnections: integer("DATABASE_MAX_CONNECTIONS", default: 20, range: 2...500)
-        )
-        switch value("DATABASE_TLS")?.lowercased() ?? "disable" {
+        var database = DatabaseSettings()
+        if let url = value("DATABASE_URL") {
+            do {
+                let parsed = try DatabaseURL(url, environment: environment)
+                database.host = parsed.host ?? database.host
+                database.port = parsed.port
+                database.username = parsed.username
+                database.password = parsed.password
+                database.database = parsed.database
+                database.unixSocketPath = parsed.socketDirectory.map { "\($0)/.s.PGSQL.\(parsed.port)" }
+                database.requireTLS = parsed.sslMode != .disable && parsed.sslMode != .prefer
+            } catch {
+                problems.append("DATABASE_URL: \(error)")
+            }
+        }
+        database.host = value("DATABASE_HOST") ?? database.host
+        database.port = integer("DATABASE_PORT", default: database.port, range: 1...65535)
+        database.username = value("DATABASE_USER") ?? database.username
+        database.password = value("DATABASE_PASSWORD") ?? database.password
+        database.database = value("DATABASE_NAME") ?? database.database
+        database.unixSocketPath = value("DATABASE_SOCKET") ?? database.unixSocketPath
+        database.maximumConnections = integer("DATABASE_MAX_CONNECTIONS", default: 20, range: 2...500)
+        switch value("DATABASE_TLS")?.lowercased() {
+        case nil: break
         case "disable": database.requireTLS = false
         case "require": database.requireTLS = true
-        case let other: problems.append("DATABASE_TLS must be `require` or `disable`, got `\(other)`")
+        case let other?: problems.append("DATABASE_TLS must be `require` or `disable`, got `\(other)`")
         }
         var events = Events.postgres
-        switch value("PLATFORM_API_EVENTS")?.lowercased() ?? "postgres" {
+        switch value("CONFIG_TRANSPORT", "PLATFORM_API_EVENTS")?.lowercased() ?? "postgres" {
         case "postgres": events = .postgres
         case "redis":
             events = .redis(
@@ -138,23 +163,25 @@ public struct AppConfiguration: Sendable {
                     username: value("REDIS_USERNAME"),
                     password: value("REDIS_PASSWORD")
                 ))
-        case let other: problems.append("PLATFORM_API_EVENTS must be `postgres` or `redis`, got `\(other)`")
+        case let other: problems.append("CONFIG_TRANSPORT must be `postgres` or `redis`, got `\(other)`")
         }
-        let configuration = AppConfiguration(
+        var configuration = AppConfiguration(
             host: value("PLATFORM_API_HOST") ?? "0.0.0.0",
-            port: integer("PLATFORM_API_PORT", default: 8080, range: 0...65535),
+            port: integer("PLATFORM_API_PORT", "PORT", default: 8080, range: 0...65535),
             jwtSecret: secret,
             tokenLifetime: TimeInterval(integer("PLATFORM_API_TOKEN_TTL_SECONDS", default: 900, range: 30...900)),
             adminKey: value("PLATFORM_API_ADMIN_KEY"),
-            allowedRegions: (value("PLATFORM_API_REGIONS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.sorted(),
+            allowedRegions: (value("PLATFORM_API_REGIONS") ?? "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.sorted(),
             database: database,
             events: events,
             reconcileInterval: .seconds(integer("PLATFORM_API_RECONCILE_SECONDS", default: 300, range: 1...86_400)),
             recoveryInterval: .seconds(integer("PLATFORM_API_RECOVERY_SECONDS", default: 10, range: 1...3_600)),
             pendingGrace: .seconds(integer("PLATFORM_API_PENDING_GRACE_SECONDS", default: 30, range: 1...86_400)),
             logLevel: logLevel,
-            instanceName: value("PLATFORM_API_INSTANCE") ?? value("HOSTNAME") ?? "platform-api"
+            instanceName: value("PLATFORM_API_INSTANCE", "HOSTNAME") ?? "platform-api"
         )
+        configuration.redisChannelPrefix = value("REDIS_CHANNEL_PREFIX") ?? "platform:"
         if !problems.isEmpty { throw ConfigurationErrors(problems: problems) }
         return configuration
     }

@@ -48,7 +48,7 @@ public struct AppDependencies: Sendable {
             transport = postgres
             connected = { postgres.isConnected }
         case .redis(let endpoint):
-            let redis = RedisEventTransport(endpoint: endpoint, logger: logger)
+            let redis = RedisEventTransport(endpoint: endpoint, channelPrefix: configuration.redisChannelPrefix, logger: logger)
             transport = redis
             connected = { redis.isConnected }
         }

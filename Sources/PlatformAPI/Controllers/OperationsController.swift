@@ -11,6 +11,7 @@ struct OperationsController {
         router.get("/healthz") { _, _ in try JSONResponse.make(Wire.Health(status: "ok", checks: nil)) }
         router.get("/readyz") { _, _ in try await readiness() }
         router.get("/metrics") { _, _ in metrics() }
+        router.get("/regions") { _, _ in try regions() }
         for asset in StaticAssets.all {
             router.get(RouterPath(asset.path)) { _, _ in asset.response() }
         }
@@ -23,6 +24,12 @@ struct OperationsController {
         return try JSONResponse.make(
             Wire.Health(status: ready ? "ready" : "not_ready", checks: checks.mapValues { $0 ? "ok" : "failing" }),
             status: ready ? .ok : .serviceUnavailable)
+    }
+
+    /// The home regions an organization may choose (the blueprint's regions, for data residency).
+    func regions() throws -> Response {
+        let configured = runtime.configuration.allowedRegions
+        return try JSONResponse.make(Wire.Regions(regions: configured.isEmpty ? ["local"] : configured, restricted: !configured.isEmpty))
     }
 
     /// The Prometheus text exposition format, version 0.0.4.

@@ -64,7 +64,7 @@ struct ProjectController {
         guard let members = try await runtime.repositories.projects.members(orgID: orgID, projectID: projectID, actingUser: guest.userID) else {
             throw APIError.notFound("project")
         }
-        return try JSONResponse.make(Wire.MemberList(members: members.map { Wire.Member(userID: $0.userID.lowercased, role: $0.role.rawValue) }))
+        return try JSONResponse.make(Wire.MemberList(members: members.map(Wire.Member.init)))
     }
 
     /// Adds a guest (by user id, which the guest reads from `GET /me` and shares) to a project.
@@ -81,7 +81,7 @@ struct ProjectController {
             orgID: orgID, projectID: projectID, actingUser: guest.userID, userID: userID, role: role)
         {
         case .saved(let member):
-            return try JSONResponse.make(Wire.Member(userID: member.userID.lowercased, role: member.role.rawValue))
+            return try JSONResponse.make(Wire.Member(member))
         case .notAllowed(nil):
             throw APIError.notFound("project")
         case .notAllowed:

@@ -107,12 +107,25 @@ enum Wire {
 
     struct Member: Encodable {
         var userID: String
+        var guestKey: String?
         var role: String
+
+        init(_ member: ProjectMember) {
+            userID = member.userID.lowercased
+            guestKey = member.guestKey.isEmpty ? nil : member.guestKey
+            role = member.role.rawValue
+        }
 
         enum CodingKeys: String, CodingKey {
             case role
             case userID = "user_id"
+            case guestKey = "guest_key"
         }
+    }
+
+    struct Regions: Encodable {
+        var regions: [String]
+        var restricted: Bool
     }
 
     struct MemberList: Encodable {

@@ -119,7 +119,7 @@ struct PostgresRepositories: GuestRepository, OrganizationRepository, ProjectRep
         try await database.transaction(Tenant()) { connection, _ in
             var ids: [UUID] = []
             let rows = try await connection.query(
-                "SELECT id FROM app.pending_organizations(\(olderThan), \(limit)) AS id", logger: logger)
+                "SELECT id FROM app.pending_organizations(\(olderThan), \(Int32(clamping: limit))) AS id", logger: logger)
             for try await id in rows.decode(UUID.self) { ids.append(id) }
             return ids
         }
@@ -288,7 +288,11 @@ struct PostgresRepositories: GuestRepository, OrganizationRepository, ProjectRep
                     ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role
                     """,
                     logger: logger)
-                return .saved(ProjectMember(projectID: projectID, userID: userID, guestKey: "", role: role))
+                var guestKey = ""
+                for try await key in try await connection.query("SELECT guest_key FROM app.users WHERE id = \(userID)", logger: logger).decode(String.self) {
+                    guestKey = key
+                }
+                return .saved(ProjectMember(projectID: projectID, userID: userID, guestKey: guestKey, role: role))
             }
         } catch let error as PSQLError where error.sqlState == SQLState.foreignKeyViolation {
             return .unknownUser
