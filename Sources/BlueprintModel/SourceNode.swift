@@ -104,7 +104,9 @@ public struct SourceNode: Sendable, Equatable {
     public static func parse(_ text: String, file: String) throws(DiagnosticsError) -> SourceNode {
         let root: Yams.Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // No implicit tag resolution: scalars stay text (with their quoting), and
+            // Yams skips its per-scalar regular expressions, which dominate large files.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw DiagnosticsError([Self.diagnostic(for: error, file: file)])
         } catch {

@@ -16,12 +16,25 @@ enum Main {
     static func main() throws {
         var options = ["--organizations": 1000, "--regions": 4, "--services": 20, "--runs": 3]
         var arguments = CommandLine.arguments.dropFirst()
+        var keep: String?
         while let flag = arguments.popFirst() {
+            if flag == "--write-blueprint", let directory = arguments.popFirst() {
+                keep = directory
+                continue
+            }
             guard options[flag] != nil, let value = arguments.popFirst().flatMap(Int.init) else {
-                FileHandle.standardError.write(Data("usage: scaffold-bench [--organizations N] [--regions N] [--services N] [--runs N]\n".utf8))
+                FileHandle.standardError.write(Data("usage: scaffold-bench [--organizations N] [--regions N] [--services N] [--runs N] [--write-blueprint DIR]\n".utf8))
                 exit(1)
             }
             options[flag] = value
+        }
+        if let keep {
+            // Only write the synthetic blueprint (to profile or reproduce a run).
+            let path = try SyntheticBlueprint.write(
+                to: URL(fileURLWithPath: keep), organizations: options["--organizations"]!,
+                regions: options["--regions"]!, services: options["--services"]!)
+            print(path)
+            return
         }
         let scaffold = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("scaffold").path
         guard FileManager.default.isExecutableFile(atPath: scaffold) else {

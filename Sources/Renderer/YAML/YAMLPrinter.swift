@@ -108,7 +108,7 @@ public enum YAMLPrinter {
 
     static func isPlainSafe(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
-        if reserved.contains(text.lowercased()) { return false }
+        if text.utf8.count <= 5, reserved.contains(text.lowercased()) { return false }
         if first == " " || last == " " || last == ":" { return false }
         let isLetter: (Unicode.Scalar) -> Bool = { ("a"..."z").contains($0) || ("A"..."Z").contains($0) }
         let isDigit: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) }
@@ -135,9 +135,7 @@ public enum YAMLPrinter {
             if scalar == " " && previous == " " { return false }
             previous = scalar
         }
-        // `key: value` inside a value, or a trailing colon, would change the meaning.
-        if text.contains(": ") { return false }
-        // Floats such as `.inf`/`.nan` start with '.', handled above; `e` forms need a digit first.
+        // (`key: value` inside a value was refused in the loop: a space after ':'.)
         return true
     }
 
