@@ -15,7 +15,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "postgres://user:password@host:port/database (default: $DATABASE_URL).") var databaseURL: String?
 
     func run() async throws {
-        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw ValidationError("give --database-url or set DATABASE_URL")
         }
         var logger = Logger(label: "scaffold.migrate")
