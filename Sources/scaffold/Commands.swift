@@ -90,12 +90,14 @@ struct PlanCommand: ParsableCommand {
 }
 
 struct GenerateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate", abstract: "Render the platform into a folder, atomically.")
+    static let configuration = CommandConfiguration(commandName: "generate", abstract: "Render the platform into a folder, atomically, or commit it into git repositories (--ops-repo).")
 
     @OptionGroup var options: BlueprintOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var git: GitRepositoryOptions
 
     func run() throws {
+        if git.opsRepo != nil { return try git.generate(options, output) }
         Console.progress("rendering \(options.blueprint)…")
         let report = try ScaffoldCommands.generate(GenerationOptions(
             blueprint: options.blueprint, overlays: options.overlays, output: output.out,

@@ -14,7 +14,7 @@ struct Scaffold: AsyncParsableCommand {
         version: ScaffoldVersion.current,
         subcommands: [
             InitCommand.self, ValidateCommand.self, PlanCommand.self, GenerateCommand.self, SchemaCommand.self,
-            MigrateCommand.self, DiffCommand.self, AuditCommand.self,
+            MigrateCommand.self, DiffCommand.self, AuditCommand.self, BumpCommand.self, PromoteCommand.self,
         ]
     )
 

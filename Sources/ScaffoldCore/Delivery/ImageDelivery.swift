@@ -1,0 +1,388 @@
+public import GitKit
+import BlueprintModel
+import Foundation
+import Renderer
+
+/// `scaffold bump SERVICE --env ENV [--region R] --digest sha256:…`.
+public struct ImageBumpRequest: Sendable {
+    public var service: String
+    public var environment: String
+    /// Pin one region only (`environment/region` in the pins file).
+    public var region: String?
+    public var digest: String
+    /// The blueprint file: a path inside a work tree, or relative to `blueprintRepository`.
+    public var blueprint: String
+    /// The blueprint repository when it is bare (or to be explicit).
+    public var blueprintRepository: String?
+    public var overlays: String?
+    public var opsRepository: String
+    public var infraRepository: String?
+    /// The branch a new bump branch starts from; nil: each repository's HEAD branch.
+    public var base: String?
+    /// The branch to commit on; nil: `scaffold/bump/<service>-<env>[-<region>]-<12 hex>`.
+    /// Equal to the base: commit straight onto it.
+    public var branch: String?
+    public var author: Signature?
+    public var force: Bool
+
+    public init(service: String, environment: String, region: String? = nil, digest: String, blueprint: String,
+                blueprintRepository: String? = nil, overlays: String? = nil, opsRepository: String,
+                infraRepository: String? = nil, base: String? = nil, branch: String? = nil,
+                author: Signature? = nil, force: Bool = false) {
+        self.service = service
+        self.environment = environment
+        self.region = region
+        self.digest = digest
+        self.blueprint = blueprint
+        self.blueprintRepository = blueprintRepository
+        self.overlays = overlays
+        self.opsRepository = opsRepository
+        self.infraRepository = infraRepository
+        self.base = base
+        self.branch = branch
+        self.author = author
+        self.force = force
+    }
+}
+
+/// `scaffold promote SERVICE --from ENV --to ENV [--region R]`: the digest
+/// pinned for the source environment, copied as it is (a tag is never re-resolved).
+public struct ImagePromotionRequest: Sendable {
+    public var service: String
+    public var from: String
+    public var to: String
+    public var region: String?
+    public var blueprint: String
+    public var blueprintRepository: String?
+    public var overlays: String?
+    public var opsRepository: String
+    public var infraRepository: String?
+    public var base: String?
+    public var branch: String?
+    public var author: Signature?
+    public var force: Bool
+
+    public init(service: String, from: String, to: String, region: String? = nil, blueprint: String,
+                blueprintRepository: String? = nil, overlays: String? = nil, opsRepository: String,
+                infraRepository: String? = nil, base: String? = nil, branch: String? = nil,
+                author: Signature? = nil, force: Bool = false) {
+        self.service = service
+        self.from = from
+        self.to = to
+        self.region = region
+        self.blueprint = blueprint
+        self.blueprintRepository = blueprintRepository
+        self.overlays = overlays
+        self.opsRepository = opsRepository
+        self.infraRepository = infraRepository
+        self.base = base
+        self.branch = branch
+        self.author = author
+        self.force = force
+    }
+}
+
+/// What a bump or promotion did: everything a bot needs to open a pull request.
+public struct ImageDeliveryReport: Codable, Sendable {
+    /// `bump` or `promote`.
+    public var action: String
+    public var service: String
+    public var environment: String
+    public var region: String?
+    /// The source environment of a promotion.
+    public var promotedFrom: String?
+    /// The digest pinned before (nil: none was).
+    public var from: String?
+    public var to: String
+    /// True when the pin already had this digest and every repository was up to date: nothing was written.
+    public var alreadyAt: Bool
+    /// The branch committed on, in every repository.
+    public var branch: String
+    /// The branch a pull request should target (the blueprint repository's base).
+    public var base: String
+    /// A pull request title.
+    public var title: String
+    /// A pull request body (Markdown): the digest change and every changed file.
+    public var body: String
+    /// The content hash of the blueprint after the change.
+    public var blueprintHash: String
+    public var generatorVersion: String
+    /// Blueprint, ops and (when given) infra repository, in that order.
+    public var repositories: [RepositoryDelivery]
+}
+
+/// Image bumps and promotions, delivered as commits on a predictable branch of
+/// the blueprint repository (only the machine-owned pins file changes) and the
+/// ops/infra repositories (the re-rendered output).
+///
+/// Every repository is read from its branch, never from a work tree; each
+/// commit lands by compare-and-swap, and on a conflict the pins edit and the
+/// render are redone on the new tip (bounded retries), so concurrent bots never
+/// lose a change. The ops render always comes from the blueprint branch's
+/// latest tip, so it includes every pin that landed before it. Running the same
+/// bump again finds the pin already at the digest and writes nothing.
+public enum ImageDelivery {
+    /// Bumps a service's digest in one environment (optionally one region).
+    public static func bump(_ request: ImageBumpRequest) throws -> ImageDeliveryReport {
+        let digest = try ImageDigest.validate(request.digest)
+        let branch = request.branch ?? "scaffold/bump/" + branchStem(request.service, request.environment, request.region) + "-" + ImageDigest.short(digest)
+        let context = try Context(
+            blueprint: request.blueprint, blueprintRepository: request.blueprintRepository, overlays: request.overlays,
+            ops: request.opsRepository, infra: request.infraRepository, base: request.base, branch: branch)
+        let target = PinTarget(service: request.service, environment: request.environment, region: request.region)
+        return try deliver(target, digest: digest, action: "bump", promotedFrom: nil, context: context,
+                           author: request.author, force: request.force)
+    }
+
+    /// Promotes the digest pinned for `from` to `to`.
+    public static func promote(_ request: ImagePromotionRequest) throws -> ImageDeliveryReport {
+        let probe = try Context(
+            blueprint: request.blueprint, blueprintRepository: request.blueprintRepository, overlays: request.overlays,
+            ops: request.opsRepository, infra: request.infraRepository, base: request.base, branch: "scaffold/promote")
+        guard let baseTip = try probe.blueprint.repository.branchTip(probe.blueprintBase) else {
+            throw DeliveryError.blueprintNotInRepository(path: probe.blueprint.path, branch: probe.blueprintBase)
+        }
+        let loaded = try probe.blueprint.load(tree: probe.blueprint.repository.commit(baseTip).treeID, branch: probe.blueprintBase)
+        try PinTarget(service: request.service, environment: request.from, region: request.region).validate(in: loaded.base)
+        let pins = loaded.base.pins
+        let source = request.region.map { pins.digest(service: request.service, environment: request.from, region: $0) }
+            ?? pins.digests[Pins.Key(service: request.service, environment: request.from)]
+        guard let source, let digest = try? ImageDigest.validate(source) else {
+            throw DeliveryError.sourcePinMissing(service: request.service, environment: request.from, region: request.region)
+        }
+        let branch = request.branch ?? "scaffold/promote/\(request.service)-\(request.from)-to-" +
+            branchStem(nil, request.to, request.region) + "-" + ImageDigest.short(digest)
+        var context = probe
+        context.branch = branch
+        let target = PinTarget(service: request.service, environment: request.to, region: request.region)
+        return try deliver(target, digest: digest, action: "promote", promotedFrom: request.from, context: context,
+                           author: request.author, force: request.force)
+    }
+
+    // MARK: Internals
+
+    static func branchStem(_ service: String?, _ environment: String, _ region: String?) -> String {
+        [service, environment, region].compactMap { $0 }.joined(separator: "-")
+    }
+
+    /// The pin to change.
+    struct PinTarget {
+        var service: String
+        var environment: String
+        var region: String?
+
+        var entry: String { region.map { "\(environment)/\($0)" } ?? environment }
+        var key: Pins.Key { Pins.Key(service: service, environment: environment, region: region) }
+        var label: String { "\(service) \(entry)" }
+
+        /// Unknown services, environments and regions are refused before anything is written.
+        func validate(in blueprint: Blueprint) throws {
+            guard blueprint.service(service) != nil else {
+                throw DeliveryError.unknownService(service, hint: Suggestion.hint(for: service, in: blueprint.services.map(\.name), noun: "service"))
+            }
+            guard blueprint.environment(environment) != nil else {
+                throw DeliveryError.unknownEnvironment(environment, hint: Suggestion.hint(for: environment, in: blueprint.environments.map(\.name), noun: "environment"))
+            }
+            if let region {
+                let running = blueprint.regions(running: environment).map(\.id)
+                guard running.contains(region) else {
+                    throw DeliveryError.unknownRegion(region, hint: "environment `\(environment)` runs in: " + Suggestion.hint(for: region, in: running, noun: "region"))
+                }
+            }
+        }
+    }
+
+    /// The repositories and branches of one delivery.
+    struct Context {
+        var blueprint: CommittedBlueprint
+        var blueprintBase: String
+        var outputs: [(role: RepositoryRole, repository: Repository, path: String, base: String)]
+        var branch: String
+
+        init(blueprint: String, blueprintRepository: String?, overlays: String?, ops: String, infra: String?,
+             base: String?, branch: String) throws {
+            self.blueprint = try CommittedBlueprint.locate(blueprint: blueprint, overlays: overlays, repositoryPath: blueprintRepository)
+            blueprintBase = base ?? GitDestination.defaultBranch(of: self.blueprint.repository)
+            outputs = []
+            for (role, path) in [(RepositoryRole.ops, Optional(ops)), (.infra, infra)] {
+                guard let path else { continue }
+                let repository = try GitDelivery.open(path)
+                outputs.append((role, repository, path, base ?? GitDestination.defaultBranch(of: repository)))
+            }
+            self.branch = branch
+            _ = try Repository.branchReference(branch)
+        }
+
+        /// The commit a branch starts from in a repository: its own tip, else its base's.
+        static func start(_ repository: Repository, branch: String, base: String) throws -> Commit? {
+            try (repository.branchTip(branch) ?? repository.branchTip(base)).map { try repository.commit($0) }
+        }
+
+        func destination(_ repository: Repository, path: String, base: String) -> GitDestination {
+            GitDestination(repository: repository, displayPath: path, branch: branch, base: base == branch ? nil : base)
+        }
+    }
+
+    /// Renders the blueprint as committed in `tree`, caching the last render
+    /// (retries on an unchanged blueprint tip do not render again).
+    final class RenderCache {
+        var key: ObjectID?
+        var value: (LoadedBlueprint, OutputPlan)?
+
+        func render(_ blueprint: CommittedBlueprint, tree: ObjectID, branch: String) throws -> (LoadedBlueprint, OutputPlan) {
+            if key == tree, let value { return value }
+            let loaded = try blueprint.load(tree: tree, branch: branch)
+            let result = (loaded, Pipeline.render(loaded))
+            key = tree
+            value = result
+            return result
+        }
+    }
+
+    static func deliver(_ target: PinTarget, digest: String, action: String, promotedFrom: String?, context: Context,
+                        author: Signature?, force: Bool) throws -> ImageDeliveryReport {
+        let blueprintRepository = context.blueprint.repository
+        let pinsPath = context.blueprint.pinsPath
+
+        // Preflight, before anything is written: names, the edit, the render, refusals.
+        guard let start = try Context.start(blueprintRepository, branch: context.branch, base: context.blueprintBase) else {
+            throw DeliveryError.blueprintNotInRepository(path: context.blueprint.path, branch: context.blueprintBase)
+        }
+        let current = try context.blueprint.load(tree: start.treeID, branch: context.branch)
+        try target.validate(in: current.base)
+        let startPins = try blueprintRepository.fileContents(at: pinsPath, inTree: start.treeID)
+        let editedPins = try edit(startPins, target: target, digest: digest)
+        let preview = try context.blueprint.load(tree: start.treeID, branch: context.branch, pins: editedPins)
+        let previewPlan = Pipeline.render(preview)
+        let guardrail = DeletionGuardrail(maxApplicationDeletions: preview.base.policy.maxApplicationDeletions, allowDeletions: false)
+        for output in context.outputs {
+            let tree = try Context.start(output.repository, branch: context.branch, base: output.base)?.treeID
+            let application = try GitWriter.application(of: previewPlan.files(in: output.role), to: tree, in: output.repository)
+            try GitWriter.checkRefusals(application.changes, force: force, guardrail: guardrail)
+        }
+
+        // 1. The pins file, in the blueprint repository.
+        var from = current.base.pins.digests[target.key]
+        var afterHash = Pipeline.contentHash(preview)
+        let blueprintDelivery = try GitWriter.write(
+            role: "blueprint",
+            to: context.destination(blueprintRepository, path: blueprintRepository.workingDirectory ?? blueprintRepository.gitDirectory, base: context.blueprintBase),
+            author: author
+        ) { parent in
+            guard let parent else {
+                throw DeliveryError.blueprintNotInRepository(path: context.blueprint.path, branch: context.blueprintBase)
+            }
+            let loaded = try context.blueprint.load(tree: parent.treeID, branch: context.branch)
+            try target.validate(in: loaded.base)
+            from = loaded.base.pins.digests[target.key]
+            guard from != digest else {
+                afterHash = Pipeline.contentHash(loaded)
+                return nil
+            }
+            let existing = try blueprintRepository.fileContents(at: pinsPath, inTree: parent.treeID)
+            let pins = try edit(existing, target: target, digest: digest)
+            let after = try context.blueprint.load(tree: parent.treeID, branch: context.branch, pins: pins)
+            afterHash = Pipeline.contentHash(after)
+            let application = GitWriter.Application(
+                operations: [pinsPath: .write(pins)],
+                added: existing == nil ? [pinsPath] : [], changed: existing == nil ? [] : [pinsPath])
+            let message = CommitMessage(
+                summary: summary(action, target, digest, promotedFrom: promotedFrom),
+                body: ["\(target.label): \(from ?? "(none)") → \(digest)"],
+                added: application.added, changed: application.changed,
+                trailers: trailers(action, target, from: from, to: digest, loaded: after, hash: afterHash, files: 1)
+            ).text
+            return (application, message)
+        }
+
+        // 2. The rendered output, from the blueprint branch's latest tip.
+        let cache = RenderCache()
+        var deliveries = [blueprintDelivery]
+        for output in context.outputs {
+            let delivery = try GitWriter.write(
+                role: output.role.rawValue,
+                to: context.destination(output.repository, path: output.path, base: output.base),
+                author: author
+            ) { parent in
+                guard let tip = try Context.start(blueprintRepository, branch: context.branch, base: context.blueprintBase) else { return nil }
+                let (loaded, plan) = try cache.render(context.blueprint, tree: tip.treeID, branch: context.branch)
+                let application = try GitWriter.application(of: plan.files(in: output.role), to: parent?.treeID, in: output.repository)
+                try GitWriter.checkRefusals(application.changes, force: force, guardrail: guardrail)
+                let hash = Pipeline.contentHash(loaded)
+                let message = CommitMessage(
+                    summary: summary(action, target, digest, promotedFrom: promotedFrom) + " (\(output.role.rawValue))",
+                    body: ["\(target.label): \(from ?? "(none)") → \(digest)", "",
+                           "Rendered from \(context.blueprint.path) at \(tip.id.hex)."],
+                    changes: application.changes,
+                    trailers: trailers(action, target, from: from, to: digest, loaded: loaded, hash: hash,
+                                       files: application.added.count + application.changed.count + application.removed.count)
+                        + [("Scaffold-Blueprint-Commit", tip.id.hex)]
+                ).text
+                return (application, message)
+            }
+            deliveries.append(delivery)
+        }
+
+        let alreadyAt = from == digest && deliveries.allSatisfy { !$0.committed }
+        let title = summary(action, target, digest, promotedFrom: promotedFrom, capitalized: true)
+        return ImageDeliveryReport(
+            action: action, service: target.service, environment: target.environment, region: target.region,
+            promotedFrom: promotedFrom, from: from, to: digest, alreadyAt: alreadyAt, branch: context.branch,
+            base: context.blueprintBase, title: title,
+            body: body(action: action, target: target, from: from, to: digest, promotedFrom: promotedFrom,
+                       deliveries: deliveries, hash: afterHash),
+            blueprintHash: afterHash, generatorVersion: ScaffoldVersion.current, repositories: deliveries)
+    }
+
+    /// The pins file with the target set (a fresh file when there is none yet).
+    static func edit(_ existing: Data?, target: PinTarget, digest: String) throws -> Data {
+        let text = existing.map { String(decoding: $0, as: UTF8.self) }
+            ?? "# Machine-owned: `scaffold bump` and `scaffold promote` rewrite this file.\napiVersion: scaffold.dev/v1\nkind: Pins\npins:\n"
+        return Data(try PinsEditor.setting(digest, service: target.service, entry: target.entry, in: text).utf8)
+    }
+
+    static func summary(_ action: String, _ target: PinTarget, _ digest: String, promotedFrom: String?, capitalized: Bool = false) -> String {
+        let short = "sha256:" + ImageDigest.short(digest)
+        let text: String
+        if let promotedFrom {
+            text = "promote \(target.service) from \(promotedFrom) to \(target.entry) (\(short))"
+        } else {
+            text = "bump \(target.service) in \(target.entry) to \(short)"
+        }
+        return capitalized ? text.prefix(1).uppercased() + text.dropFirst() : "scaffold: " + text
+    }
+
+    static func trailers(_ action: String, _ target: PinTarget, from: String?, to: String, loaded: LoadedBlueprint,
+                         hash: String, files: Int) -> [(String, String)] {
+        [
+            ("Scaffold-\(action == "promote" ? "Promote" : "Bump")", "\(target.label) \(from ?? "none") -> \(to)"),
+            ("Scaffold-Blueprint", loaded.blueprintName),
+            ("Scaffold-Blueprint-Hash", "sha256:\(hash)"),
+            ("Scaffold-Generator-Version", ScaffoldVersion.current),
+            ("Scaffold-Changed-Files", String(files)),
+        ]
+    }
+
+    static func body(action: String, target: PinTarget, from: String?, to: String, promotedFrom: String?,
+                     deliveries: [RepositoryDelivery], hash: String) -> String {
+        var out = ""
+        if let promotedFrom {
+            out += "Promotes **\(target.service)** from **\(promotedFrom)** to **\(target.entry)** with the digest recorded for \(promotedFrom) (no tag is resolved).\n\n"
+        } else {
+            out += "Bumps **\(target.service)** in **\(target.entry)**\(target.region == nil ? " (every region without its own pin)" : "").\n\n"
+        }
+        out += "| Pin | From | To |\n|---|---|---|\n"
+        out += "| `\(target.label)` | `\(from ?? "none")` | `\(to)` |\n\n"
+        out += "### Changed files\n"
+        for delivery in deliveries {
+            out += "\n**\(delivery.role)** (`\(delivery.repository)`, `\(delivery.branch)` → `\(delivery.base)`)"
+            if let commit = delivery.commit, delivery.committed { out += ", commit `\(commit)`" }
+            out += ":\n"
+            let files = delivery.added.map { ($0, "added") } + delivery.changed.map { ($0, "changed") } + delivery.removed.map { ($0, "removed") }
+            if files.isEmpty { out += "- no change\n" }
+            for (path, kind) in files.sorted(by: { $0.0 < $1.0 }) { out += "- `\(path)` (\(kind))\n" }
+        }
+        out += "\nBlueprint hash `sha256:\(hash)`, generated by scaffold \(ScaffoldVersion.current).\n"
+        return out
+    }
+}

@@ -1,0 +1,138 @@
+import BlueprintModel
+import Foundation
+import Renderer
+import Yams
+
+/// Rewrites one pin in the machine-owned pins file.
+///
+/// The edit is textual and minimal, so a pull request shows a one-line diff:
+/// the value on the `    <entry>: sha256:…` line under `  <service>:` is
+/// replaced (comments and order stay), or a line is added when the entry is
+/// new. The result is read back and compared with the intended pins; if the
+/// file's layout defeated the line edit, the whole file is printed canonically
+/// instead (header comments kept, services and entries in their previous order).
+public enum PinsEditor {
+    /// The pins file text with `service`'s `entry` (`environment` or
+    /// `environment/region`) set to `digest`.
+    public static func setting(_ digest: String, service: String, entry: String, in text: String) throws -> String {
+        let before = try parse(text)
+        var expected = before
+        expected.set(service: service, entry: entry, digest: digest)
+        if let edited = lineEdit(text, service: service, entry: entry, digest: digest),
+           (try? parse(edited)) == expected {
+            return edited
+        }
+        return canonical(expected, header: headerComments(of: text))
+    }
+
+    /// Pins as ordered (service → ordered entries) for comparison and printing.
+    struct OrderedPins: Equatable {
+        var services: [(name: String, entries: [(name: String, digest: String)])] = []
+
+        static func == (lhs: OrderedPins, rhs: OrderedPins) -> Bool {
+            lhs.services.count == rhs.services.count && zip(lhs.services, rhs.services).allSatisfy { left, right in
+                left.name == right.name && left.entries.count == right.entries.count
+                    && zip(left.entries, right.entries).allSatisfy { $0.name == $1.name && $0.digest == $1.digest }
+            }
+        }
+
+        mutating func set(service: String, entry: String, digest: String) {
+            if let index = services.firstIndex(where: { $0.name == service }) {
+                if let position = services[index].entries.firstIndex(where: { $0.name == entry }) {
+                    services[index].entries[position].digest = digest
+                } else {
+                    services[index].entries.append((entry, digest))
+                }
+            } else {
+                services.append((service, [(entry, digest)]))
+            }
+        }
+    }
+
+    static func parse(_ text: String) throws -> OrderedPins {
+        guard let node = try Yams.compose(yaml: text) else { return OrderedPins() }
+        var result = OrderedPins()
+        guard let pins = node.mapping?["pins"]?.mapping else { return result }
+        for (serviceKey, serviceValue) in pins {
+            var entries: [(String, String)] = []
+            for (entryKey, entryValue) in serviceValue.mapping ?? [:] {
+                entries.append((entryKey.string ?? "", entryValue.string ?? ""))
+            }
+            result.services.append((serviceKey.string ?? "", entries))
+        }
+        return result
+    }
+
+    /// Replaces or inserts one line; nil when the layout is not the canonical block style.
+    static func lineEdit(_ text: String, service: String, entry: String, digest: String) -> String? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func key(of line: String, indent: Int) -> String? {
+            guard line.hasPrefix(String(repeating: " ", count: indent)) else { return nil }
+            let rest = line.dropFirst(indent)
+            guard let first = rest.first, first != " ", first != "#", let colon = rest.firstIndex(of: ":") else { return nil }
+            var name = String(rest[..<colon])
+            if name.count >= 2, let quote = name.first, quote == "\"" || quote == "'", name.last == quote {
+                name = String(name.dropFirst().dropLast())
+            }
+            return name
+        }
+        func isBlankOrComment(_ line: String) -> Bool {
+            line.trimmingCharacters(in: .whitespaces).isEmpty || line.trimmingCharacters(in: .whitespaces).hasPrefix("#")
+        }
+        guard let pinsLine = lines.firstIndex(where: { $0 == "pins:" || $0.hasPrefix("pins: #") || $0.hasPrefix("pins:  #") }) else { return nil }
+        var end = pinsLine + 1
+        while end < lines.count, isBlankOrComment(lines[end]) || lines[end].hasPrefix(" ") { end += 1 }
+        // Trailing blank lines belong to the file, not the block.
+        while end > pinsLine + 1, lines[end - 1].trimmingCharacters(in: .whitespaces).isEmpty { end -= 1 }
+
+        var serviceLine: Int?
+        for index in (pinsLine + 1)..<end where key(of: lines[index], indent: 2) == service {
+            serviceLine = index
+        }
+        guard let serviceLine else {
+            lines.insert(contentsOf: ["  \(service):", "    \(entry): \(digest)"], at: end)
+            return lines.joined(separator: "\n")
+        }
+        var lastEntry = serviceLine
+        var index = serviceLine + 1
+        while index < end, isBlankOrComment(lines[index]) || lines[index].hasPrefix("    ") {
+            if let name = key(of: lines[index], indent: 4) {
+                if name == entry {
+                    let line = lines[index]
+                    guard let colon = line.firstIndex(of: ":") else { return nil }
+                    let afterColon = line[line.index(after: colon)...]
+                    let valueStart = afterColon.firstIndex { $0 != " " } ?? afterColon.endIndex
+                    let valueEnd = afterColon[valueStart...].firstIndex(of: " ") ?? afterColon.endIndex
+                    lines[index] = String(line[...colon]) + " " + digest + String(afterColon[valueEnd...])
+                    return lines.joined(separator: "\n")
+                }
+                lastEntry = index
+            }
+            index += 1
+        }
+        lines.insert("    \(entry): \(digest)", at: lastEntry + 1)
+        return lines.joined(separator: "\n")
+    }
+
+    static func headerComments(of text: String) -> [String] {
+        var header: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard line.hasPrefix("#") else { break }
+            header.append(line.dropFirst().trimmingCharacters(in: .whitespaces))
+        }
+        return header
+    }
+
+    static func canonical(_ pins: OrderedPins, header: [String]) -> String {
+        let node = YAMLNode.map([
+            ("apiVersion", "scaffold.dev/v1"),
+            ("kind", "Pins"),
+            ("pins", .mapping(pins.services.map { service in
+                YAMLNode.Pair(service.name, .mapping(service.entries.map { YAMLNode.Pair($0.name, .string($0.digest)) }))
+            })),
+        ])
+        var out = ""
+        for line in header { out += line.isEmpty ? "#\n" : "# \(line)\n" }
+        return out + YAMLPrinter.print(node)
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import GitKit
+import ScaffoldCore
+
+/// `--ops-repo`, `--infra-repo`, `--branch`, `--author`: delivering into git
+/// repositories instead of a folder.
+struct GitRepositoryOptions: ParsableArguments {
+    @Option(help: "Commit the ops output into this repository (a work tree or a bare repository) instead of writing --out.")
+    var opsRepo: String?
+
+    @Option(help: "Commit the infra (Terraform) output into this repository.")
+    var infraRepo: String?
+
+    @Option(help: "The branch to commit on (default: the repository's HEAD branch).")
+    var branch: String?
+
+    @Option(help: "Author and committer as \"Name <email>\" (default: git config user.name/user.email).")
+    var author: String?
+
+    var signature: Signature? {
+        get throws {
+            guard let author else { return nil }
+            guard let signature = Signature(parsing: author) else {
+                throw CommandFailure(code: 1, message: "--author must look like \"Name <email>\", got `\(author)`")
+            }
+            return signature
+        }
+    }
+}
+
+/// Runs a git delivery, turning its errors into exit codes: refusals 2, anything else 1.
+func runDelivery<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as DeliveryError {
+        throw CommandFailure(code: 1, message: error.description)
+    } catch let error as GitKitError {
+        if case .checkoutWouldOverwrite = error { throw CommandFailure(code: 2, message: error.description) }
+        throw CommandFailure(code: 1, message: error.description)
+    } catch let error as GitError {
+        throw CommandFailure(code: 1, message: "git: \(error.description)")
+    }
+}
+
+extension GitRepositoryOptions {
+    /// `scaffold generate BLUEPRINT --ops-repo PATH [--infra-repo PATH] [--branch NAME]`.
+    func generate(_ blueprint: BlueprintOptions, _ output: OutputOptions) throws {
+        guard let opsRepo else { return }
+        let signature = try signature
+        let report = try runDelivery {
+            try GitDelivery.generate(GitGenerationOptions(
+                blueprint: blueprint.blueprint, overlays: blueprint.overlays, opsRepository: opsRepo,
+                infraRepository: infraRepo, branch: branch, author: signature,
+                force: output.force, allowDeletions: output.allowDeletions))
+        }
+        switch output.format {
+        case .json: Console.json(report)
+        case .text:
+            for delivery in report.repositories {
+                if delivery.committed {
+                    print("\(delivery.role): committed \(delivery.commit ?? "") on \(delivery.branch) in \(delivery.repository): \(delivery.added.count) added, \(delivery.changed.count) changed, \(delivery.removed.count) removed")
+                } else {
+                    print("\(delivery.role): \(delivery.branch) in \(delivery.repository) is up to date; no commit made")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import ScaffoldCore
+
+struct PromoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promote",
+        abstract: "Copy the digest pinned for one environment to another and commit the change on a branch.",
+        discussion: "The digest recorded for --from is copied as it is; a tag is never resolved again.")
+
+    @Argument(help: "The service.") var service: String
+    @Option(help: "The source environment.") var from: String
+    @Option(help: "The target environment.") var to: String
+    @Option(help: "Promote one region only.") var region: String?
+    @OptionGroup var repositories: DeliveryRepositoryOptions
+
+    func run() throws {
+        let author = try GitRepositoryOptions(author: repositories.author).signature
+        let report = try runDelivery {
+            try ImageDelivery.promote(ImagePromotionRequest(
+                service: service, from: from, to: to, region: region,
+                blueprint: repositories.blueprint, blueprintRepository: repositories.blueprintRepo,
+                overlays: repositories.overlays, opsRepository: repositories.opsRepo,
+                infraRepository: repositories.infraRepo, base: repositories.base, branch: repositories.branch,
+                author: author, force: repositories.force))
+        }
+        printDelivery(report, format: repositories.format)
+    }
+}
