@@ -163,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "PlatformAPITests",
             dependencies: [
-                "PlatformAPI", "TestSupport", "Templates", "MigrationRunner",
+                "PlatformAPI", "TestSupport", "Templates", "MigrationRunner", "ScaffoldCore", "BlueprintModel",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -87,10 +87,10 @@ struct APIClient: Sendable {
     }
 
     /// Creates a committed organization and returns (org id, default project id).
-    func createOrganization(_ guest: Guest, slug: String, key: String? = nil) async throws -> (org: String, project: String) {
+    func createOrganization(_ guest: Guest, slug: String, key: String? = nil, region: String = "eu-west") async throws -> (org: String, project: String) {
         let response = try await call(
             .post, "/orgs", token: guest.token,
-            json: #"{"operation_id":"\#(key ?? "op-\(slug)")","slug":"\#(slug)","display_name":"Org \#(slug)","home_region":"eu-west"}"#)
+            json: #"{"operation_id":"\#(key ?? "op-\(slug)")","slug":"\#(slug)","display_name":"Org \#(slug)","home_region":"\#(region)"}"#)
         guard response.status == .created, let org = response.string("id"), let project = response.string("default_project_id") else {
             throw ScenarioError("organization creation failed: \(response.status) \(response.text)")
         }
