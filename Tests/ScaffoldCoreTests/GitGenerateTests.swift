@@ -27,7 +27,7 @@ struct GitGenerateTests {
                 .split(separator: "\n").map(String.init).filter { $0 != OwnershipManifest.path }
             let folder = FileManager.default.enumerator(atPath: out + "/" + role)!.allObjects
                 .compactMap { $0 as? String }
-                .filter { var isDirectory: ObjCBool = false; FileManager.default.fileExists(atPath: out + "/\(role)/" + $0, isDirectory: &isDirectory); return !isDirectory.boolValue }
+                .filter { var isDirectory: ObjCBool = false; _ = FileManager.default.fileExists(atPath: out + "/\(role)/" + $0, isDirectory: &isDirectory); return !isDirectory.boolValue }
                 .sorted()
             #expect(listed == folder, "\(role): git tree and folder output differ")
             for path in listed.prefix(40) {
@@ -114,7 +114,7 @@ struct GitGenerateTests {
         #expect(try fixture.refs(fixture.opsRepo) + fixture.refs(fixture.infraRepo) == before)
 
         let forced = try GitDelivery.generate(options(fixture, force: true))
-        #expect(forced.repositories.allSatisfy(\.committed))
+        #expect(forced.repositories.allSatisfy { $0.committed })
         #expect(try gitCLI(["show", "main:\(owned)"], in: fixture.infraRepo) != "# edited by hand\n")
     }
 
