@@ -130,7 +130,7 @@ struct GitBumpTests {
         let fixture = try generatedFixture()
         // A bot bumps staging straight on main (the base), as a merged pull request would.
         let staged = try bump(fixture, "backend-api", "staging", testDigest(77), branch: "main")
-        #expect(staged.branch == "main" && staged.repositories.allSatisfy(\.committed))
+        #expect(staged.branch == "main" && staged.repositories.allSatisfy { $0.committed })
 
         let report = try ImageDelivery.promote(ImagePromotionRequest(
             service: "backend-api", from: "staging", to: "production", blueprint: fixture.blueprint,

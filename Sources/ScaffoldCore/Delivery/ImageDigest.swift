@@ -16,6 +16,12 @@ public enum ImageDigest {
     /// `v1.2.3`, `latest`, `ghcr.io/org/app:1.0`: a tag grammar match with no digest algorithm prefix.
     static func looksLikeTag(_ value: String) -> Bool {
         guard !value.isEmpty, !value.hasPrefix("sha256:"), !value.contains("@") else { return false }
+        // `algorithm:hex` is a (wrongly formed) digest, not a tag.
+        let parts = value.split(separator: ":")
+        if parts.count == 2, parts[0].allSatisfy({ $0.isLowercase || $0.isNumber }), parts[1].count >= 32,
+           parts[1].allSatisfy(\.isHexDigit) {
+            return false
+        }
         let tag = value.split(separator: ":").last.map(String.init) ?? value
         guard let first = tag.first, first.isLetter || first.isNumber || first == "_", tag.count <= 128 else { return false }
         return tag.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }
