@@ -128,11 +128,11 @@ import Testing
             kubernetes_version = "1.33"
             node_size          = "s-4vcpu-8gb"
 
-            # Sized from the blueprint: services at minimum replicas request 1400m CPU and 1536Mi memory;
-            # at maximum replicas plus the quotas of the organizations homed here, 17900m and 30976Mi.
+            # Sized from the blueprint: services at minimum replicas request 1750m CPU and 1920Mi memory;
+            # at maximum replicas plus the quotas of the organizations homed here, 18600m and 31744Mi.
             # Each s-4vcpu-8gb node offers 75% of its CPU and memory to them.
             node_count_min    = 3
-            node_count_max    = 6
+            node_count_max    = 7
             high_availability = true
             zone              = "tr.galaxy.example.com"
             hosts             = ["api", "app", "platform"]
@@ -229,18 +229,19 @@ import Testing
         let galaxy = try Self.galaxy()
         let stacks = TerraformTranslator.liveStacks(galaxy)
         let sizes = Dictionary(uniqueKeysWithValues: stacks.map { ("\($0.region.id)/\($0.environment.name)", $0.sizing) })
-        // Services at minimum replicas request 1400m and 1536Mi; at maximum 5900m and 6400Mi.
-        // tr homes anatolia-health (8 CPU, 16Gi) and bosphorus-labs (4, 8Gi): 17900m, 30976Mi;
-        // a DigitalOcean s-4vcpu-8gb offers 3000m and 6144Mi: six nodes.
+        // In production (the overlay raises backend-api to 3–12 and platform-api to 3–10 replicas),
+        // services at minimum replicas request 1750m and 1920Mi; at maximum 6600m and 7168Mi.
+        // tr homes anatolia-health (8 CPU, 16Gi) and bosphorus-labs (4, 8Gi): 18600m, 31744Mi;
+        // a DigitalOcean s-4vcpu-8gb offers 3000m and 6144Mi: seven nodes.
         let trProduction = try #require(sizes["tr/production"])
-        #expect((trProduction.minNodes, trProduction.maxNodes, trProduction.highAvailability) == (3, 6, true))
-        #expect((trProduction.floorMilliCPU, trProduction.floorMemoryMiB) == (1400, 1536))
-        #expect((trProduction.peakMilliCPU, trProduction.peakMemoryMiB) == (17900, 30976))
+        #expect((trProduction.minNodes, trProduction.maxNodes, trProduction.highAvailability) == (3, 7, true))
+        #expect((trProduction.floorMilliCPU, trProduction.floorMemoryMiB) == (1750, 1920))
+        #expect((trProduction.peakMilliCPU, trProduction.peakMemoryMiB) == (18600, 31744))
         #expect(sizes["tr/staging"]?.minNodes == 2)
         #expect(sizes["tr/staging"]?.maxNodes == 6)
-        // es homes iberia-care (6 CPU, 12Gi): 11900m over 3000m per Standard_D4s_v5 node is four.
+        // es homes iberia-care (6 CPU, 12Gi): 12600m over 3000m per Standard_D4s_v5 node is five.
         let esProduction = try #require(sizes["es/production"]), esStaging = try #require(sizes["es/staging"])
-        #expect((esProduction.minNodes, esProduction.maxNodes) == (3, 4))
+        #expect((esProduction.minNodes, esProduction.maxNodes) == (3, 5))
         #expect((esStaging.minNodes, esStaging.maxNodes, esStaging.highAvailability) == (2, 4, false))
     }
 
