@@ -41,7 +41,10 @@ import TestSupport
         #expect(new.revision == head && report.to.revision == head && report.from.label == "HEAD~1")
         let connection = try #require(report.findings.first { $0.subject == "apps/backend-ai → data-cache/*" }, "\(DiffFormatter.text(report))")
         #expect(connection.classification == .widening)
-        let line = try repo.position(of: "      - dataStore: cache", in: repo.blueprint).line
+        // The line as committed at HEAD (the work tree has an uncommitted edit above it): backend-ai's
+        // added dependency, two lines above its `MODE: mock` (backend-api depends on cache too).
+        let committed = try git(["show", "HEAD:blueprints/galaxy.yaml"], in: root).split(separator: "\n", omittingEmptySubsequences: false)
+        let line = try #require(committed.firstIndex(of: "      MODE: mock")) + 1 - 2
         #expect(connection.cause?.file == "blueprints/galaxy.yaml" && connection.cause?.line == line,
                 "causes are repository paths, not the checkout folder: \(String(describing: connection.cause))")
         #expect(report.findings.contains { $0.detail == "Enforce → Audit" && $0.classification == .widening })
