@@ -118,4 +118,51 @@ import Testing
         #expect(role.cause?.line == adminsLine)
         #expect(grants.contains { $0.subject == "Group bosphorus-oncall in argocd project tenant-bosphorus-labs" && $0.detail.contains("sync") })
     }
+
+    /// Changes a blueprint cannot make but a hand edit or a generator change can, made to
+    /// the rendered output: a policy expression loosened, FORCE dropped, a tenant table
+    /// added without row-level security, a new admission exclusion.
+    @Test func renderedChangesToRowLevelSecurityAndAdmissionExclusions() throws {
+        let subject = try Galaxy.load()
+        var tree = subject.tree
+        let chat = try #require(tree.paths(under: "ops/db/migrations").first { $0.hasSuffix("_chat.sql") })
+        tree = tree.replacing(chat, with: tree.files[chat]! + """
+
+            ALTER POLICY chat_sessions_tenant_isolation ON app.chat_sessions
+                USING (org_id = nullif(current_setting('app.org_id', true), '')::uuid);
+
+            ALTER TABLE app.projects NO FORCE ROW LEVEL SECURITY;
+
+            CREATE TABLE app.notes (
+                "org_id" uuid NOT NULL REFERENCES app.organizations ("id"),
+                "body" text NOT NULL
+            );
+
+            GRANT SELECT ON TABLE app.notes TO scaffold_app;
+
+            """)
+        let policies = "ops/cluster/ops/staging-tr/policies.yaml"
+        let text = try #require(tree.files[policies])
+        var documents = text.components(separatedBy: "\n---\n")
+        let index = try #require(documents.firstIndex { $0.contains("  name: disallow-host-path\n") })
+        try #require(documents[index].contains("          namespaces:\n          - argocd\n"))
+        documents[index] = documents[index].replacingOccurrences(of: "          namespaces:\n          - argocd\n",
+                                                                  with: "          namespaces:\n          - apps\n          - argocd\n")
+        tree = tree.replacing(policies, with: documents.joined(separator: "\n---\n"))
+        let report = pipeline.diff(from: subject, to: try subject.with(tree: tree))
+        func finding(_ rule: String) -> Finding? { report.findings.first { $0.rule == rule } }
+
+        let loosened = try #require(finding("row-level-security/policy-expression-changed"), "\(DiffFormatter.text(report))")
+        #expect(loosened.classification == .widening && loosened.subject == "policy app.chat_sessions.chat_sessions_tenant_isolation")
+        #expect(loosened.rendered?.file == chat)
+        #expect(finding("row-level-security/force-dropped")?.subject == "app.projects")
+        #expect(finding("row-level-security/force-dropped")?.classification == .widening)
+        let table = try #require(finding("row-level-security/table-added-unprotected"))
+        #expect(table.subject == "app.notes" && table.classification == .widening && table.detail == "new tenant table without row-level security")
+        #expect(finding("row-level-security/privilege-granted")?.subject == "scaffold_app on app.notes")
+        let exclusion = try #require(finding("admission/exclusion-added"))
+        #expect(exclusion.classification == .widening && exclusion.clusters == ["staging-tr"])
+        #expect(exclusion.detail == "new exclusion of namespace apps" && exclusion.subject == "rule disallow-host-path/disallow-host-path")
+        #expect(report.summary.narrowing == 0)
+    }
 }
