@@ -64,6 +64,11 @@ enum Main {
         print(String(format: "generate (unchanged, re-run): %.3f s", rerun.seconds))
         print(String(format: "peak memory: %.1f MB", Double(max(peak, rerun.peakKiB)) / 1024))
         print("files written: \(files) (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB)")
+        if ProcessInfo.processInfo.environment["SCAFFOLD_BENCH_SKIP_KUSTOMIZE"] == nil {
+            // The same run's output, built overlay by overlay with `kubectl kustomize`.
+            let figures = try KustomizeRatio.measure(scaffoldSeconds: median, outputDirectory: work.appendingPathComponent("out-0").path)
+            print(figures.summary)
+        }
         print(String(format: "targets: time %@ (<= 2 s), memory %@ (<= 300 MB)",
                      median <= 2 ? "met" : "MISSED", Double(peak) / 1024 <= 300 ? "met" : "MISSED"))
     }
