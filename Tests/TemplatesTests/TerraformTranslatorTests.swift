@@ -336,6 +336,46 @@ import Testing
     /// An on-premises live stack plans for real (with a local backend override):
     /// the generated tfvars plus a site file pass every validation rule, and a bad
     /// site file is refused with the rule's message.
+    /// Every node pool labels its nodes `scaffold.dev/region=<region>`, the label the workloads'
+    /// nodeSelector and the residency policy require: a pool without it would leave every pod
+    /// of the region unschedulable. The expression is evaluated by `terraform console`.
+    @Test func everyNodePoolCarriesTheRegionLabel() throws {
+        let files = try TerraformTranslator.files(for: Self.galaxyWithEveryCloud())
+        func text(_ path: String) throws -> String { try #require(files.first { $0.path == path }, "\(path)").contents }
+        let labels = HCLPrinter.print(body: [.attr("labels", TerraformInputs.nodeLabels)])
+        let value = String(try #require(labels.split(separator: "=", maxSplits: 1).last)).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(value == #"{ for key, value in var.tags : "scaffold.dev/${key}" => value }"#)
+        for (cloud, attribute) in [("digitalocean", "labels"), ("azure", "node_labels"), ("gcp", "labels")] {
+            let main = try text("modules/\(cloud)/cluster/main.tf")
+            let lines = main.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(lines.contains { $0.hasPrefix("\(attribute) ") && $0.hasSuffix("= \(value)") },
+                    "\(cloud)'s node pool does not label its nodes with the region")
+        }
+        #expect(try text("modules/onprem/cluster/main.tf").contains(#""scaffold.dev/${key}=${var.tags[key]}""#))
+        #expect(Residency.nodeLabel == "scaffold.dev/region")
+
+        guard try TestTools.require("terraform") else {
+            Issue.record("terraform is not installed; the expression was not evaluated")
+            return
+        }
+        let folder = try TemporaryDirectory(prefix: "tf-labels")
+        try """
+            variable "tags" {
+              type = map(string)
+            }
+
+            output "labels" {
+              value = \(value)
+            }
+
+            """.write(to: folder.url.appendingPathComponent("main.tf"), atomically: true, encoding: .utf8)
+        let result = try TerraformCLI().run(
+            ["console", "-var", #"tags={"region"="tr","environment"="production"}"#], in: folder.url,
+            stdin: "jsonencode(\(value))\n")
+        #expect(result.succeeded, "\(result.stderr)")
+        #expect(result.stdout.contains(#"{\"scaffold.dev/environment\":\"production\",\"scaffold.dev/region\":\"tr\"}"#), "\(result.stdout)")
+    }
+
     @Test func onPremStackPlansAndItsValidationRulesBite() throws {
         guard try TestTools.require("terraform") else {
             Issue.record("terraform is not installed; the plan did not run")

@@ -222,5 +222,7 @@ public enum ComponentValues {
 public enum Residency {
     /// The node label naming the blueprint region a node belongs to. Node pools
     /// (Terraform) and local clusters (k3d) set it; workloads select it.
-    public static let nodeLabel = "scaffold.dev/region"
+    public static let nodeLabel = nodeLabelPrefix + "region"
+    /// The prefix of every node label scaffold sets (one per stack tag).
+    public static let nodeLabelPrefix = "scaffold.dev/"
 }

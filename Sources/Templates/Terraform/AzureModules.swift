@@ -77,7 +77,7 @@ enum AzureModules: CloudModuleSet {
                     .attr("min_count", .variable("node_count_min")),
                     .attr("max_count", .variable("node_count_max")),
                     .attr("temporary_name_for_rotation", "rotation"),
-                    .attr("node_labels", .variable("tags")),
+                    .attr("node_labels", TerraformInputs.nodeLabels),
                     .attr("tags", .variable("tags")),
                     .block(HCLBlock("upgrade_settings", body: [.attr("max_surge", "10%")])),
                 ])),

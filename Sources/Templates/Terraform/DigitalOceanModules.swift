@@ -62,7 +62,7 @@ enum DigitalOceanModules: CloudModuleSet {
                     .attr("min_nodes", .variable("node_count_min")),
                     .attr("max_nodes", .variable("node_count_max")),
                     .attr("tags", .local("tags")),
-                    .attr("labels", .variable("tags")),
+                    .attr("labels", TerraformInputs.nodeLabels),
                 ])),
                 .block(HCLBlock("maintenance_policy", body: [
                     .attr("day", "sunday"),

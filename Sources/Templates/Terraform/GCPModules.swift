@@ -93,7 +93,7 @@ enum GCPModules: CloudModuleSet {
                 .block(HCLBlock("management", body: [.attr("auto_repair", true), .attr("auto_upgrade", true)])),
                 .block(HCLBlock("node_config", body: [
                     .attr("machine_type", .variable("node_size")),
-                    .attr("labels", .variable("tags")),
+                    .attr("labels", TerraformInputs.nodeLabels),
                     .attr("resource_labels", .variable("tags")),
                     .attr("oauth_scopes", ["https://www.googleapis.com/auth/cloud-platform"]),
                     .block(HCLBlock("workload_metadata_config", body: [.attr("mode", "GKE_METADATA")])),

@@ -65,7 +65,7 @@ enum OnPremModules: CloudModuleSet {
                     "cluster-dns": .call("cidrhost", [.variable("services_cidr"), 10]),
                     "tls-san": .variable("server_addresses"),
                     "node-label": .forList(key: nil, value: "key", in: .call("sort", [.call("keys", [.variable("tags")])]),
-                                           result: .template([.literal("scaffold.dev/"), .interpolation(.reference("key")), .literal("="),
+                                           result: .template([.literal(Residency.nodeLabelPrefix), .interpolation(.reference("key")), .literal("="),
                                                               .interpolation(.index(.variable("tags"), .reference("key")))])),
                     "disable": ["traefik"],
                     "secrets-encryption": true,

@@ -13,6 +13,14 @@ enum TerraformInputs {
         .validated(TF.all(.call("values", [.variable("tags")]), "value", TF.matches("^[a-z0-9_-]{0,63}$", .reference("value"))),
                    "Tag values must be at most 63 lowercase letters, digits, '_' or '-' (GCP labels and DigitalOcean tags accept nothing else).")
 
+    /// Kubernetes node labels made from the stack's tags, `scaffold.dev/<tag>=<value>`: every
+    /// node carries `scaffold.dev/region`, which the workloads and the residency policy select
+    /// (`Residency.nodeLabel`). The k3s module writes the same labels as `node-label` flags.
+    static let nodeLabels = HCLExpression.forObject(
+        key: "key", value: "value", in: .variable("tags"),
+        resultKey: .template([.literal(Residency.nodeLabelPrefix), .interpolation(.reference("key"))]),
+        resultValue: .reference("value"))
+
     /// The cloud's own region name, validated per cloud.
     static func location(_ cloud: TerraformCloud) -> TerraformVariable {
         let variable = TerraformVariable("location", .string, cloud.locationDescription)

@@ -24,7 +24,7 @@ resource "azurerm_kubernetes_cluster" "this" {
     min_count                   = var.node_count_min
     max_count                   = var.node_count_max
     temporary_name_for_rotation = "rotation"
-    node_labels                 = var.tags
+    node_labels                 = { for key, value in var.tags : "scaffold.dev/${key}" => value }
     tags                        = var.tags
 
     upgrade_settings {

@@ -28,7 +28,7 @@ resource "digitalocean_kubernetes_cluster" "this" {
     min_nodes  = var.node_count_min
     max_nodes  = var.node_count_max
     tags       = local.tags
-    labels     = var.tags
+    labels     = { for key, value in var.tags : "scaffold.dev/${key}" => value }
   }
 
   maintenance_policy {
