@@ -4,6 +4,8 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PlatformAPI
+import Synchronization
+import Testing
 
 /// One platform-api instance serving on a free loopback port, as in production (the same
 /// `buildApplication`), stopped with `stop()`.
@@ -73,9 +75,30 @@ final class LiveInstance: Sendable {
         }
     }
 
-    /// Stops the instance gracefully and waits until it has.
-    func stop() async {
+    /// Stops the instance gracefully and waits until it has, for at most `limit`: an instance
+    /// that does not finish its shutdown is a failure of the test, not a hung suite.
+    func stop(within limit: Duration = .seconds(30)) async {
         task.cancel()
-        _ = await task.result
+        let task = self.task
+        let finished = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let once = Once()
+            Task { _ = await task.result; if once.claim() { continuation.resume(returning: true) } }
+            Task { try? await Task.sleep(for: limit); if once.claim() { continuation.resume(returning: false) } }
+        }
+        if !finished {
+            Issue.record("platform-api instance on port \(port) did not finish its graceful shutdown within \(limit)")
+        }
+    }
+}
+
+/// True for the first caller of `claim()` only.
+private final class Once: Sendable {
+    private let claimed = Mutex(false)
+
+    func claim() -> Bool {
+        claimed.withLock { claimed in
+            defer { claimed = true }
+            return !claimed
+        }
     }
 }
