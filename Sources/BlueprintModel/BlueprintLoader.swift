@@ -26,6 +26,36 @@ public struct LoadedBlueprint: Sendable {
     public func view(_ environment: String) -> Blueprint { views[environment] ?? base }
 }
 
+/// Where the loader reads a blueprint, its pins and its overlays from: the disk, or
+/// files held in memory (a commit's tree, read without writing anything to disk).
+public struct BlueprintFiles: Sendable {
+    /// The bytes of a file; nil when there is none.
+    let read: @Sendable (String) -> Data?
+    /// The names in a folder; nil when the folder does not exist.
+    let list: @Sendable (String) -> [String]?
+
+    /// The file system.
+    public static let disk = BlueprintFiles(
+        read: { FileManager.default.contents(atPath: $0) },
+        list: { path in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+            return (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        })
+
+    /// Files in memory, by path (as the loader spells them: the blueprint's folder joined
+    /// with a name). A folder exists when some file lies directly in it.
+    public static func memory(_ files: [String: Data]) -> BlueprintFiles {
+        BlueprintFiles(
+            read: { files[$0] },
+            list: { folder in
+                let names = files.keys.filter { BlueprintLoader.directory(of: $0) == folder }
+                    .map { ($0 as NSString).lastPathComponent }
+                return names.isEmpty ? nil : names
+            })
+    }
+}
+
 /// Reads a blueprint, its environment overlays and its pins file, checks them, and
 /// builds the validated model. Every problem in every file is reported at once.
 public enum BlueprintLoader {
@@ -37,18 +67,21 @@ public enum BlueprintLoader {
     }
 
     /// The overlays folder: `overlays/` beside the blueprint, else `../overlays`.
-    public static func defaultOverlaysDirectory(forBlueprint path: String) -> String? {
+    public static func defaultOverlaysDirectory(forBlueprint path: String, files: BlueprintFiles = .disk) -> String? {
         let dir = directory(of: path)
-        for candidate in [join(dir, "overlays"), join(join(dir, ".."), "overlays")] {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
-                return candidate
-            }
+        for candidate in [join(dir, "overlays"), join(join(dir, ".."), "overlays")] where files.list(candidate) != nil {
+            return candidate
         }
         return nil
     }
 
-    public static func load(path: String, overlaysDirectory: String? = nil, pinsPath explicitPins: String? = nil) throws(DiagnosticsError) -> LoadedBlueprint {
+    /// Loads the blueprint at `path`, the pins file beside it (or `explicitPins`) and the
+    /// overlays in `overlaysDirectory` (default: ``defaultOverlaysDirectory(forBlueprint:files:)``),
+    /// all read through `files`.
+    public static func load(
+        path: String, overlaysDirectory: String? = nil, pinsPath explicitPins: String? = nil, files: BlueprintFiles = .disk
+    ) throws(DiagnosticsError) -> LoadedBlueprint {
+        func read(_ path: String) throws(DiagnosticsError) -> String { try Self.read(path, files: files) }
         let blueprintText = try read(path)
         var inputs = [LoadedBlueprint.InputFile(role: .blueprint, path: path, contents: Data(blueprintText.utf8))]
         var diagnostics = DiagnosticCollector()
@@ -60,7 +93,7 @@ public enum BlueprintLoader {
         // Pins
         let pinsPath = explicitPins ?? Self.pinsPath(forBlueprint: path)
         var pins = Pins(file: pinsPath)
-        if FileManager.default.fileExists(atPath: pinsPath) {
+        if files.read(pinsPath) != nil {
             let text = try read(pinsPath)
             inputs.append(.init(role: .pins, path: pinsPath, contents: Data(text.utf8)))
             do {
@@ -74,8 +107,8 @@ public enum BlueprintLoader {
 
         // Overlays
         var overlays: [String: SourceNode] = [:]
-        if let overlaysDirectory = overlaysDirectory ?? defaultOverlaysDirectory(forBlueprint: path) {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: overlaysDirectory)) ?? [])
+        if let overlaysDirectory = overlaysDirectory ?? defaultOverlaysDirectory(forBlueprint: path, files: files) {
+            let names = (files.list(overlaysDirectory) ?? [])
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
             let declared = root["environments"]?.items.compactMap { $0["name"]?.string } ?? []
             for name in names {
@@ -127,8 +160,8 @@ public enum BlueprintLoader {
             blueprintName: URL(fileURLWithPath: path).lastPathComponent, pinsPath: pinsPath)
     }
 
-    static func read(_ path: String) throws(DiagnosticsError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
+    static func read(_ path: String, files: BlueprintFiles) throws(DiagnosticsError) -> String {
+        guard let data = files.read(path) else {
             throw DiagnosticsError([.error("cannot read `\(path)`", at: SourceLocation(file: path, line: 0, column: 0),
                                            hint: "check the path; run `scaffold init` to start a blueprint")])
         }

@@ -46,44 +46,27 @@ struct CommittedBlueprint {
         guard let blueprint = try repository.fileContents(at: path, inTree: tree) else {
             throw DeliveryError.blueprintNotInRepository(path: path, branch: branch)
         }
-        let scratch = FileManager.default.temporaryDirectory
-            .appendingPathComponent("scaffold-blueprint-\(getpid())-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        func materialize(_ relative: String, _ data: Data) throws {
-            let url = scratch.appendingPathComponent(relative)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: url)
-        }
-        try materialize(path, blueprint)
+        // Read straight from the tree, under names that say where each file comes from
+        // (`<branch>:<path>`), so diagnostics point at the committed files.
+        let prefix = "\(branch):"
+        var files = [prefix + path: blueprint]
         if let pins = try pins ?? repository.fileContents(at: pinsPath, inTree: tree) {
-            try materialize(pinsPath, pins)
+            files[prefix + pinsPath] = pins
         }
         var overlayFolder: String?
         for candidate in overlayCandidates() {
             guard let entry = try repository.entry(at: candidate, inTree: tree), entry.mode == .tree else { continue }
-            overlayFolder = candidate
+            overlayFolder = prefix + candidate
             for file in try repository.tree(entry.id).entries
             where file.mode.isFile && (file.name.hasSuffix(".yaml") || file.name.hasSuffix(".yml")) {
-                try materialize(candidate + "/" + file.name, repository.blobContents(file.id))
+                files[prefix + candidate + "/" + file.name] = try repository.blobContents(file.id)
             }
             break
         }
-        // A missing explicit folder must not fall back to overlays on disk elsewhere.
-        let overlaysArgument = overlayFolder.map { scratch.appendingPathComponent($0).path }
-            ?? scratch.appendingPathComponent(".scaffold-no-overlays").path
-        do {
-            return try Pipeline.load(blueprint: scratch.appendingPathComponent(path).path, overlays: overlaysArgument)
-        } catch {
-            // Point diagnostics at the files in the repository, not the scratch copy.
-            let prefix = scratch.path + "/"
-            throw DiagnosticsError(error.diagnostics.map { diagnostic in
-                var diagnostic = diagnostic
-                if diagnostic.location.file.hasPrefix(prefix) {
-                    diagnostic.location.file = "\(branch):" + diagnostic.location.file.dropFirst(prefix.count)
-                }
-                return diagnostic
-            })
-        }
+        // Only the overlays folder found in the tree; never one on disk.
+        return try BlueprintLoader.load(
+            path: prefix + path, overlaysDirectory: overlayFolder ?? prefix + ".scaffold-no-overlays", pinsPath: prefix + pinsPath,
+            files: .memory(files))
     }
 
     private func overlayCandidates() -> [String] {

@@ -223,19 +223,40 @@ public enum ImageDelivery {
         }
     }
 
-    /// Renders the blueprint as committed in `tree`, caching the last render
-    /// (retries on an unchanged blueprint tip do not render again).
+    /// The loads and renders of one delivery, so the preflight's work serves the commits
+    /// when nobody raced us (and retries on an unchanged blueprint do not redo it): loads
+    /// keyed by tree and edited pins, renders by the blueprint's content hash.
     final class RenderCache {
-        var key: ObjectID?
-        var value: (LoadedBlueprint, OutputPlan)?
+        let blueprint: CommittedBlueprint
+        let branch: String
+        private var loads: [String: LoadedBlueprint] = [:]
+        private var plans: [String: OutputPlan] = [:]
 
-        func render(_ blueprint: CommittedBlueprint, tree: ObjectID, branch: String) throws -> (LoadedBlueprint, OutputPlan) {
-            if key == tree, let value { return value }
-            let loaded = try blueprint.load(tree: tree, branch: branch)
-            let result = (loaded, Pipeline.render(loaded))
-            key = tree
-            value = result
-            return result
+        init(blueprint: CommittedBlueprint, branch: String) {
+            self.blueprint = blueprint
+            self.branch = branch
+        }
+
+        /// The blueprint as committed in `tree`, with `pins` instead of its pins file when given.
+        func load(_ tree: ObjectID, pins: Data? = nil) throws -> LoadedBlueprint {
+            let key = tree.hex + (pins.map { ":" + ContentHash.sha256($0) } ?? "")
+            if let loaded = loads[key] { return loaded }
+            let loaded = try blueprint.load(tree: tree, branch: branch, pins: pins)
+            loads[key] = loaded
+            return loaded
+        }
+
+        /// Records that `tree` holds exactly the inputs of `loaded` (a tree just committed).
+        func remember(_ loaded: LoadedBlueprint, as tree: ObjectID) {
+            loads[tree.hex] = loaded
+        }
+
+        func render(_ loaded: LoadedBlueprint) -> OutputPlan {
+            let key = Pipeline.contentHash(loaded)
+            if let plan = plans[key] { return plan }
+            let plan = Pipeline.render(loaded)
+            plans[key] = plan
+            return plan
         }
     }
 
@@ -248,12 +269,13 @@ public enum ImageDelivery {
         guard let start = try Context.start(blueprintRepository, branch: context.branch, base: context.blueprintBase) else {
             throw DeliveryError.blueprintNotInRepository(path: context.blueprint.path, branch: context.blueprintBase)
         }
-        let current = try context.blueprint.load(tree: start.treeID, branch: context.branch)
+        let cache = RenderCache(blueprint: context.blueprint, branch: context.branch)
+        let current = try cache.load(start.treeID)
         try target.validate(in: current.base)
         let startPins = try blueprintRepository.fileContents(at: pinsPath, inTree: start.treeID)
         let editedPins = try edit(startPins, target: target, digest: digest)
-        let preview = try context.blueprint.load(tree: start.treeID, branch: context.branch, pins: editedPins)
-        let previewPlan = Pipeline.render(preview)
+        let preview = try cache.load(start.treeID, pins: editedPins)
+        let previewPlan = cache.render(preview)
         let guardrail = DeletionGuardrail(maxApplicationDeletions: preview.base.policy.maxApplicationDeletions, allowDeletions: false)
         for output in context.outputs {
             let tree = try Context.start(output.repository, branch: context.branch, base: output.base)?.treeID
@@ -264,6 +286,7 @@ public enum ImageDelivery {
         // 1. The pins file, in the blueprint repository.
         var from = current.base.pins.digests[target.key]
         var afterHash = Pipeline.contentHash(preview)
+        var committedBlueprint: LoadedBlueprint?
         let blueprintDelivery = try GitWriter.write(
             role: "blueprint",
             to: context.destination(blueprintRepository, path: blueprintRepository.workingDirectory ?? blueprintRepository.gitDirectory, base: context.blueprintBase),
@@ -272,7 +295,7 @@ public enum ImageDelivery {
             guard let parent else {
                 throw DeliveryError.blueprintNotInRepository(path: context.blueprint.path, branch: context.blueprintBase)
             }
-            let loaded = try context.blueprint.load(tree: parent.treeID, branch: context.branch)
+            let loaded = try cache.load(parent.treeID)
             try target.validate(in: loaded.base)
             from = loaded.base.pins.digests[target.key]
             guard from != digest else {
@@ -281,7 +304,8 @@ public enum ImageDelivery {
             }
             let existing = try blueprintRepository.fileContents(at: pinsPath, inTree: parent.treeID)
             let pins = try edit(existing, target: target, digest: digest)
-            let after = try context.blueprint.load(tree: parent.treeID, branch: context.branch, pins: pins)
+            let after = try cache.load(parent.treeID, pins: pins)
+            committedBlueprint = after
             afterHash = Pipeline.contentHash(after)
             let application = GitWriter.Application(
                 operations: [pinsPath: .write(pins)],
@@ -296,7 +320,9 @@ public enum ImageDelivery {
         }
 
         // 2. The rendered output, from the blueprint branch's latest tip.
-        let cache = RenderCache()
+        if let committedBlueprint, blueprintDelivery.committed, let id = blueprintDelivery.commit.flatMap(ObjectID.init(hex:)) {
+            cache.remember(committedBlueprint, as: try blueprintRepository.commit(id).treeID)
+        }
         var deliveries = [blueprintDelivery]
         for output in context.outputs {
             let delivery = try GitWriter.write(
@@ -305,7 +331,8 @@ public enum ImageDelivery {
                 author: author
             ) { parent in
                 guard let tip = try Context.start(blueprintRepository, branch: context.branch, base: context.blueprintBase) else { return nil }
-                let (loaded, plan) = try cache.render(context.blueprint, tree: tip.treeID, branch: context.branch)
+                let loaded = try cache.load(tip.treeID)
+                let plan = cache.render(loaded)
                 let application = try GitWriter.application(of: plan.files(in: output.role), to: parent?.treeID, in: output.repository)
                 try GitWriter.checkRefusals(application.changes, force: force, guardrail: guardrail)
                 let hash = Pipeline.contentHash(loaded)
