@@ -54,7 +54,14 @@ public struct OutputPlan: Sendable, Equatable {
 /// SHA-256 as lowercase hex.
 public enum ContentHash {
     public static func sha256(_ data: some DataProtocol) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(SHA256.byteCount * 2)
+        for byte in SHA256.hash(data: data) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     public static func sha256(_ text: String) -> String { sha256(Data(text.utf8)) }

@@ -82,7 +82,7 @@ public enum YAMLPrinter {
     static func writeScalar(_ node: YAMLNode, indent: Int, into out: inout String) {
         switch node {
         case .string(let text):
-            if text.contains("\n"), let block = literalBlock(text, indent: indent) {
+            if text.utf8.contains(UInt8(ascii: "\n")), let block = literalBlock(text, indent: indent) {
                 out += block
             } else {
                 out += scalar(text)
@@ -184,7 +184,7 @@ public enum YAMLPrinter {
     /// A literal block (`|` keeping one final newline, `|-` for none), or nil when
     /// the text cannot be a literal block unambiguously.
     static func literalBlock(_ text: String, indent: Int) -> String? {
-        if text.hasPrefix(" ") || text.hasPrefix("\n") || text.contains("\r") || text.contains("\t") || text.hasSuffix("\n\n") {
+        if text.hasPrefix(" ") || text.hasPrefix("\n") || text.utf8.contains(UInt8(ascii: "\r")) || text.utf8.contains(UInt8(ascii: "\t")) || text.hasSuffix("\n\n") {
             return nil
         }
         let keepsNewline = text.hasSuffix("\n")
