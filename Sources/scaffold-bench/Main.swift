@@ -11,19 +11,29 @@ import Glibc
 ///
 ///     swift build -c release --product scaffold --product scaffold-bench
 ///     .build/release/scaffold-bench [--organizations 1000] [--regions 4] [--services 20] [--runs 3]
+///
+/// `scaffold-bench git [--runs 3] [--example blueprints/galaxy.yaml]` prints the git
+/// delivery figures instead (see `GitBench`).
 @main
 enum Main {
     static func main() throws {
         var options = ["--organizations": 1000, "--regions": 4, "--services": 20, "--runs": 3]
         var arguments = CommandLine.arguments.dropFirst()
         var keep: String?
+        let gitMode = arguments.first == "git"
+        if gitMode { arguments.removeFirst() }
+        var example = "blueprints/galaxy.yaml"
         while let flag = arguments.popFirst() {
             if flag == "--write-blueprint", let directory = arguments.popFirst() {
                 keep = directory
                 continue
             }
+            if flag == "--example", let path = arguments.popFirst() {
+                example = path
+                continue
+            }
             guard options[flag] != nil, let value = arguments.popFirst().flatMap(Int.init) else {
-                FileHandle.standardError.write(Data("usage: scaffold-bench [--organizations N] [--regions N] [--services N] [--runs N] [--write-blueprint DIR]\n".utf8))
+                FileHandle.standardError.write(Data("usage: scaffold-bench [git] [--organizations N] [--regions N] [--services N] [--runs N] [--write-blueprint DIR] [--example BLUEPRINT]\n".utf8))
                 exit(1)
             }
             options[flag] = value
@@ -43,6 +53,14 @@ enum Main {
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("scaffold-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
+        if gitMode {
+            guard FileManager.default.fileExists(atPath: example) else {
+                FileHandle.standardError.write(Data("scaffold-bench: \(example) is missing (run from the package root, or pass --example)\n".utf8))
+                exit(1)
+            }
+            try GitBench.run(scaffold: scaffold, options: options, example: example, work: work)
+            return
+        }
         let blueprint = try SyntheticBlueprint.write(
             to: work.appendingPathComponent("in"), organizations: options["--organizations"]!,
             regions: options["--regions"]!, services: options["--services"]!)
