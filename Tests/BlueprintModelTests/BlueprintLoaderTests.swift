@@ -27,6 +27,37 @@ import TestSupport
         #expect(base.file == Self.galaxy)
     }
 
+    /// The same files held in memory (as a commit's tree is read) load exactly as they do
+    /// from disk (same model, same positions, overlays found the same way), and
+    /// diagnostics name the files as the memory source spells them.
+    @Test func filesInMemoryLoadLikeFilesOnDisk() throws {
+        let root = TestTools.packageRoot.path
+        // Spelled as the loader spells them: the overlays folder is `../overlays` from the blueprint.
+        var files: [String: Data] = [:]
+        for (key, path) in [
+            ("blueprints/galaxy.yaml", "blueprints/galaxy.yaml"), ("blueprints/galaxy.pins.yaml", "blueprints/galaxy.pins.yaml"),
+            ("blueprints/../overlays/staging.yaml", "overlays/staging.yaml"), ("blueprints/../overlays/production.yaml", "overlays/production.yaml"),
+        ] {
+            files[root + "/" + key] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + path))
+        }
+        let disk = try BlueprintLoader.load(path: Self.galaxy)
+        let memory = try BlueprintLoader.load(path: Self.galaxy, files: .memory(files))
+        #expect(memory.base == disk.base)
+        #expect(memory.views == disk.views)
+        #expect(memory.inputs == disk.inputs)
+
+        files[root + "/blueprints/../overlays/production.yaml"] = Data("services:\n  - name: backend-api\n    replicas: {min: many}\n".utf8)
+        #expect {
+            try BlueprintLoader.load(path: Self.galaxy, files: .memory(files))
+        } throws: { error in
+            (error as? DiagnosticsError)?.diagnostics.contains {
+                $0.location.file == root + "/blueprints/../overlays/production.yaml" && $0.location.line == 3
+            } == true
+        }
+        // Nothing in memory: nothing is read from disk.
+        #expect(throws: DiagnosticsError.self) { try BlueprintLoader.load(path: Self.galaxy, files: .memory([:])) }
+    }
+
     @Test func overlayMergeFollowsMergePatchAndNamedLists() throws {
         let base = try SourceNode.parse("""
             a: {x: 1, y: 2}
