@@ -223,9 +223,10 @@ public enum ImageDelivery {
         }
     }
 
-    /// The loads and renders of one delivery, so the preflight's work serves the commits
-    /// when nobody raced us (and retries on an unchanged blueprint do not redo it): loads
-    /// keyed by tree and edited pins, renders by the blueprint's content hash.
+    /// The loads, renders and tree comparisons of one delivery, so the preflight's work
+    /// serves the commits when nobody raced us (and retries on an unchanged blueprint do not
+    /// redo it): loads keyed by tree and edited pins, renders by the blueprint's content
+    /// hash, comparisons by output, tree and content hash.
     final class RenderCache {
         let blueprint: CommittedBlueprint
         let branch: String
@@ -249,6 +250,18 @@ public enum ImageDelivery {
         /// Records that `tree` holds exactly the inputs of `loaded` (a tree just committed).
         func remember(_ loaded: LoadedBlueprint, as tree: ObjectID) {
             loads[tree.hex] = loaded
+        }
+
+        private var applications: [String: GitWriter.Application] = [:]
+
+        /// What `plan` (rendered from `loaded`) changes in `tree` of an output repository.
+        func application(of plan: OutputPlan, _ loaded: LoadedBlueprint, role: RepositoryRole, to tree: ObjectID?,
+                         in repository: Repository) throws -> GitWriter.Application {
+            let key = "\(role.rawValue):\(tree?.hex ?? "-"):\(Pipeline.contentHash(loaded))"
+            if let application = applications[key] { return application }
+            let application = try GitWriter.application(of: plan.files(in: role), to: tree, in: repository)
+            applications[key] = application
+            return application
         }
 
         func render(_ loaded: LoadedBlueprint) -> OutputPlan {
@@ -279,7 +292,7 @@ public enum ImageDelivery {
         let guardrail = DeletionGuardrail(maxApplicationDeletions: preview.base.policy.maxApplicationDeletions, allowDeletions: false)
         for output in context.outputs {
             let tree = try Context.start(output.repository, branch: context.branch, base: output.base)?.treeID
-            let application = try GitWriter.application(of: previewPlan.files(in: output.role), to: tree, in: output.repository)
+            let application = try cache.application(of: previewPlan, preview, role: output.role, to: tree, in: output.repository)
             try GitWriter.checkRefusals(application.changes, force: force, guardrail: guardrail)
         }
 
@@ -333,7 +346,7 @@ public enum ImageDelivery {
                 guard let tip = try Context.start(blueprintRepository, branch: context.branch, base: context.blueprintBase) else { return nil }
                 let loaded = try cache.load(tip.treeID)
                 let plan = cache.render(loaded)
-                let application = try GitWriter.application(of: plan.files(in: output.role), to: parent?.treeID, in: output.repository)
+                let application = try cache.application(of: plan, loaded, role: output.role, to: parent?.treeID, in: output.repository)
                 try GitWriter.checkRefusals(application.changes, force: force, guardrail: guardrail)
                 let hash = Pipeline.contentHash(loaded)
                 let message = CommitMessage(
