@@ -102,38 +102,48 @@ public enum YAMLPrinter {
         isPlainSafe(text) ? text : doubleQuoted(text)
     }
 
+    /// Words YAML 1.1 or 1.2 reads as booleans or null, compared case-insensitively.
     static let reserved: Set<String> = [
         "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
     ]
 
+    /// Works on UTF-8 bytes: every character a plain scalar may hold is ASCII, so any
+    /// other byte makes the string quoted.
     static func isPlainSafe(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
-        if text.utf8.count <= 5, reserved.contains(text.lowercased()) { return false }
-        if first == " " || last == " " || last == ":" { return false }
-        let isLetter: (Unicode.Scalar) -> Bool = { ("a"..."z").contains($0) || ("A"..."Z").contains($0) }
-        let isDigit: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) }
-        if isDigit(first) || first == "." || first == "+" || first == "-" {
+        let bytes = text.utf8
+        guard let first = bytes.first, let last = bytes.last else { return false }
+        if bytes.count <= 5 {
+            let lowered = bytes.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 32 : $0 }
+            if reserved.contains(String(decoding: lowered, as: UTF8.self)) { return false }
+        }
+        if first == UInt8(ascii: " ") || last == UInt8(ascii: " ") || last == UInt8(ascii: ":") { return false }
+        func isLetter(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        }
+        let isDigit = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+        if isDigit || first == UInt8(ascii: ".") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
             // Numbers, dates, times and YAML 1.1 sexagesimals must stay strings: only
             // quantity-like words (`500m`, `10Gi`, `2d`) are left plain.
             return isQuantityLike(text)
         }
-        guard isLetter(first) || first == "/" || first == "_" else { return false }
-        var previous: Unicode.Scalar = " "
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "_", ".", "/", "-", "@", "=", "+", "(", ")", ",", "'", "*", "$", "%":
+        guard isLetter(first) || first == UInt8(ascii: "/") || first == UInt8(ascii: "_") else { return false }
+        var previous = UInt8(ascii: " ")
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 break
-            case " ":
-                if previous == ":" { return false }
-            case ":":
+            case UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: "="),
+                 UInt8(ascii: "+"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: ","), UInt8(ascii: "'"), UInt8(ascii: "*"),
+                 UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: ":"):
                 break
-            case "#":
-                if previous == " " { return false }
+            case UInt8(ascii: " "):
+                if previous == UInt8(ascii: ":") || previous == UInt8(ascii: " ") { return false }
+            case UInt8(ascii: "#"):
+                if previous == UInt8(ascii: " ") { return false }
             default:
                 return false
             }
-            if scalar == " " && previous == " " { return false }
-            previous = scalar
+            previous = byte
         }
         // (`key: value` inside a value was refused in the loop: a space after ':'.)
         return true
