@@ -1,16 +1,36 @@
 import BlueprintModel
+import Dispatch
 import Renderer
+import Synchronization
 
 /// Translates a loaded blueprint into the complete output plan. Pure: no I/O.
 public enum Generator {
+    /// Every translator runs as its own job (the GitOps tree one per cluster), spread over
+    /// the machine's cores; the plan sorts the files, so the result does not depend on
+    /// which job finishes first.
     public static func plan(for loaded: LoadedBlueprint) -> OutputPlan {
-        var files: [RenderedFile] = []
-        files += TenantNamespaces.files(for: loaded)
-        files += GitOpsTree.files(for: loaded)
-        files += ClusterOverlays.files(for: loaded)
-        files += TerraformTranslator.files(for: loaded)
-        files += DatabaseMigrations.files().map { RenderedFile(.ops, $0.path, $0.contents) }
-        return OutputPlan(files: files)
+        var jobs: [@Sendable () -> [RenderedFile]] = [
+            { TenantNamespaces.files(for: loaded) },
+            { ClusterOverlays.files(for: loaded) },
+            { TerraformTranslator.files(for: loaded) },
+            { DatabaseMigrations.files().map { RenderedFile(.ops, $0.path, $0.contents) } },
+        ]
+        for context in ClusterContext.all(loaded) {
+            jobs.append { GitOpsTree.files(for: context) }
+        }
+        return OutputPlan(files: concurrentMap(jobs) { $0() }.flatMap { $0 })
+    }
+
+    /// `transform` applied to every element on all cores, results in the elements' order.
+    static func concurrentMap<Element: Sendable, Result: Sendable>(
+        _ elements: [Element], _ transform: @Sendable (Element) -> Result
+    ) -> [Result] {
+        let results = Mutex<[Int: Result]>([:])
+        DispatchQueue.concurrentPerform(iterations: elements.count) { index in
+            let result = transform(elements[index])
+            results.withLock { $0[index] = result }
+        }
+        return results.withLock { results in elements.indices.map { results[$0]! } }
     }
 }
 
