@@ -67,8 +67,12 @@ struct Bench {
         } catch {
             print("bench failed: \(error)")
         }
-        redis?.terminate()
-        redis?.waitUntilExit()
+        if let redis {
+            // Foundation's Process passes this process's blocked signals on to the child, so
+            // redis-server would never see SIGTERM; it keeps no data here, so SIGKILL is fine.
+            kill(redis.processIdentifier, SIGKILL)
+            redis.waitUntilExit()
+        }
         try? await postgres.stop()
     }
 
