@@ -36,6 +36,34 @@ struct BranchUpdateTests {
         #expect(try repository.branchTip("main") == stale)
     }
 
+    @Test("when another writer wins every round, the retries are bounded and end in a clear error; the winners' commits stand")
+    func retriesAreBoundedAndFailClearly() throws {
+        guard try requireGitCLI() else { return }
+        let dir = try TemporaryDirectory(prefix: "gitkit-exhausted")
+        let repository = try Repository.create(at: dir.path, bare: true)
+        _ = try commitFiles(repository, writes(["start": "0"]))
+        let rival = try Repository.open(at: dir.path)
+        var rounds = 0
+        let error = try #require(throws: GitKitError.self) {
+            try repository.commitToBranch("main", author: testSignature, maxAttempts: 3) { parent in
+                rounds += 1
+                let tree = try repository.buildTree(base: parent?.treeID, changes: writes(["mine": "\(rounds)"]))
+                // Another writer publishes between our read and our swap, every time.
+                _ = try commitFiles(rival, writes(["rival-\(rounds)": "x"]))
+                return ProposedCommit(tree: tree, message: "mine \(rounds)")
+            }
+        }
+        #expect(rounds == 3)
+        guard case let .retriesExhausted(reference, attempts, _) = error else {
+            Issue.record("expected retriesExhausted, got \(error)")
+            return
+        }
+        #expect(reference == "refs/heads/main" && attempts == 3)
+        #expect(error.description.contains("gave up after 3 attempts"))
+        let files = try git(["ls-tree", "--name-only", "main"], in: dir.path).split(separator: "\n").map(String.init)
+        #expect(files == ["rival-1", "rival-2", "rival-3", "start"])
+    }
+
     @Test("a branch can never be pointed at an object that does not exist, or at a non-commit")
     func refNeverPointsAtMissingObjects() throws {
         let dir = try TemporaryDirectory(prefix: "gitkit-missing")

@@ -43,7 +43,7 @@ struct GitCrashTests {
     /// Starts scaffold and kills it with SIGKILL after `delay` seconds, unless it ended first.
     private func runAndKill(_ arguments: [String], after delay: Double) throws -> Outcome {
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("scaffold-crash-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestTools.scaffoldExecutable)

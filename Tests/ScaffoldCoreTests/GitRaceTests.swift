@@ -35,6 +35,41 @@ struct GitRaceTests {
          "--author", GitFixture.authorFlag, "--format", "json"] + (branch.map { ["--branch", $0] } ?? [])
     }
 
+    /// The retry path, made certain: a rival commit lands between the writer's read of the
+    /// tip and its compare-and-swap. The writer must re-read, re-apply on the new tip, and
+    /// keep the rival's change.
+    @Test("a rival commit between reading and swapping: the writer retries on the new tip and keeps the rival's change")
+    func writerRetriesOnTheNewTip() throws {
+        guard try TestTools.require("git") else { return }
+        let directory = try TemporaryDirectory(prefix: "scaffold-cas")
+        let path = directory.path + "/ops.git"
+        let repository = try Repository.create(at: path, bare: true)
+        let rival = try Repository.open(at: path)
+        var parents: [String?] = []
+        let destination = GitDestination(repository: repository, displayPath: "ops.git", branch: "main", base: nil)
+        let delivery = try GitWriter.write(role: "ops", to: destination, author: GitFixture.author) { parent in
+            parents.append(parent?.id.hex)
+            if parents.count == 1 {
+                _ = try rival.commitToBranch("main", author: GitFixture.author) { tip in
+                    ProposedCommit(
+                        tree: try rival.buildTree(base: tip?.treeID, changes: ["docs/notes.md": .write(Data("hand-owned\n".utf8))]),
+                        message: "A human adds notes")
+                }
+            }
+            let application = try GitWriter.application(
+                of: [RenderedFile(.ops, "cluster/a.yaml", "a: 1\n")], to: parent?.treeID, in: repository)
+            return (application, "scaffold: test")
+        }
+        #expect(delivery.committed && delivery.attempts == 2)
+        let tip = try #require(try repository.branchTip("main"))
+        #expect(parents.count == 2 && parents[0] == nil && parents[1] != nil)
+        #expect(try repository.commit(tip).parentIDs.map(\.hex) == [parents[1]!])
+        let tree = try repository.commit(tip).treeID
+        #expect(try repository.fileContents(at: "docs/notes.md", inTree: tree) == Data("hand-owned\n".utf8))
+        #expect(try repository.fileContents(at: "cluster/a.yaml", inTree: tree) == Data("a: 1\n".utf8))
+        try expectRepositoryIntact(path)
+    }
+
     @Test("six bots bump different pins straight onto main at once: every change lands exactly once")
     func concurrentBumpsOnMain() throws {
         guard try TestTools.require("git") else { return }
