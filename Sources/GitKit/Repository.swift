@@ -117,6 +117,19 @@ public final class Repository {
         try Commit(lookup: id, in: self)
     }
 
+    /// The commit a revision names, in git's own revision syntax (libgit2's
+    /// `git_revparse_single`): a full or abbreviated id, `HEAD`, a branch, a tag (peeled to
+    /// its commit), `refs/...`, and suffixes such as `~2`, `^2` or `@{1}`.
+    public func resolveCommit(_ revision: String) throws -> ObjectID {
+        var object: OpaquePointer?
+        try check(git_revparse_single(&object, pointer, revision), "git_revparse_single")
+        defer { git_object_free(object) }
+        var peeled: OpaquePointer?
+        try check(git_object_peel(&peeled, object, GIT_OBJECT_COMMIT), "git_object_peel")
+        defer { git_object_free(peeled) }
+        return ObjectID(git_object_id(peeled))
+    }
+
     /// Looks up a tree.
     public func tree(_ id: ObjectID) throws -> Tree {
         try Tree(lookup: id, in: self)

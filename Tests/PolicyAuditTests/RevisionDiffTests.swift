@@ -51,11 +51,18 @@ import TestSupport
         #expect(!report.findings.contains { $0.subject == "apps/frontend → apps/platform-api" }, "the uncommitted edit is not part of HEAD")
         #expect(report.summary.narrowing == 0)
 
-        // The same revisions by full id and by branch name.
+        // The same revisions by full and short id, branch name, tags (lightweight and
+        // annotated, peeled to their commit), as git itself reads them.
         let parent = try git(["rev-parse", "HEAD~1"], in: root).trimmingCharacters(in: .whitespacesAndNewlines)
         let byID = try pipeline.subject(repository: root, revision: parent, blueprint: "blueprints/galaxy.yaml")
         #expect(byID.revision == parent && byID.contentHash == old.contentHash)
+        #expect(try pipeline.subject(repository: root, revision: String(parent.prefix(8)), blueprint: "blueprints/galaxy.yaml").revision == parent)
         #expect(try pipeline.subject(repository: root, revision: "main", blueprint: "blueprints/galaxy.yaml").revision == head)
+        try git(["tag", "v1", "HEAD~1"], in: root)
+        try git(["tag", "-a", "-m", "release 2", "v2", "HEAD"], in: root)
+        #expect(try pipeline.subject(repository: root, revision: "v1", blueprint: "blueprints/galaxy.yaml").revision == parent)
+        #expect(try pipeline.subject(repository: root, revision: "v2", blueprint: "blueprints/galaxy.yaml").revision == head)
+        #expect(try pipeline.subject(repository: root, revision: "v2~1", blueprint: "blueprints/galaxy.yaml").revision == parent)
         #expect(throws: (any Error).self) { try pipeline.subject(repository: root, revision: "no-such-branch", blueprint: "blueprints/galaxy.yaml") }
         #expect(throws: (any Error).self) { try pipeline.subject(repository: root, revision: "HEAD~5", blueprint: "blueprints/galaxy.yaml") }
     }

@@ -66,56 +66,15 @@ public final class BlueprintCheckout: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: root) }
 }
 
-/// Resolves a revision: a full commit id, `HEAD`, a branch (`main`, `refs/heads/main`),
-/// each optionally followed by `~N`, `^` or `^N` steps (`HEAD~1`, `main^2`).
+/// Resolves a revision to a commit with git's own syntax (libgit2's revparse): full or
+/// short ids, `HEAD`, branches, tags, `refs/...`, `~N`, `^N`.
 public enum RevisionResolver {
     public static func resolve(_ revision: String, in repository: Repository) throws -> ObjectID {
-        var base = revision
-        var steps: [(kind: Character, count: Int)] = []
-        // Peel suffixes from the right: ~N, ~, ^N, ^.
-        while let index = base.lastIndex(where: { $0 == "~" || $0 == "^" }) {
-            let suffix = base[base.index(after: index)...]
-            guard suffix.allSatisfy(\.isNumber), let count = suffix.isEmpty ? 1 : Int(suffix) else { break }
-            steps.insert((kind: base[index], count: count), at: 0)
-            base = String(base[..<index])
+        do {
+            return try repository.resolveCommit(revision.isEmpty ? "HEAD" : revision)
+        } catch let error as GitError {
+            throw BlueprintCheckout.CheckoutError(
+                description: "unknown revision `\(revision)` (\(error.message)): give a commit id, a branch, a tag or HEAD, optionally followed by ~N or ^N")
         }
-        var id = try resolveName(base, in: repository, original: revision)
-        for step in steps {
-            if step.kind == "~" {
-                for _ in 0..<step.count {
-                    guard let parent = try repository.commit(id).parentIDs.first else {
-                        throw BlueprintCheckout.CheckoutError(description: "\(revision): \(id.shortHex) has no parent")
-                    }
-                    id = parent
-                }
-            } else if step.count > 0 {
-                let parents = try repository.commit(id).parentIDs
-                guard step.count <= parents.count else {
-                    throw BlueprintCheckout.CheckoutError(description: "\(revision): \(id.shortHex) has no parent \(step.count)")
-                }
-                id = parents[step.count - 1]
-            }
-        }
-        return id
-    }
-
-    static func resolveName(_ name: String, in repository: Repository, original: String) throws -> ObjectID {
-        if name.count == 40, let id = ObjectID(hex: name.lowercased()) {
-            _ = try repository.commit(id)
-            return id
-        }
-        if name == "HEAD" || name.isEmpty {
-            guard let branch = try repository.headBranch else {
-                throw BlueprintCheckout.CheckoutError(description: "HEAD is detached: name the commit by its full id")
-            }
-            guard let tip = try repository.branchTip(branch) else {
-                throw BlueprintCheckout.CheckoutError(description: "branch \(branch) has no commit yet")
-            }
-            return tip
-        }
-        let branch = name.hasPrefix("refs/heads/") ? String(name.dropFirst("refs/heads/".count)) : name
-        if let tip = try? repository.branchTip(branch) { return tip }
-        throw BlueprintCheckout.CheckoutError(
-            description: "unknown revision `\(original)`: give a branch, HEAD, or a full 40-digit commit id, optionally followed by ~N or ^N")
     }
 }
