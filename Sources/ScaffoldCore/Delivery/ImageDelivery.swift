@@ -232,6 +232,7 @@ public enum ImageDelivery {
         let branch: String
         private var loads: [String: LoadedBlueprint] = [:]
         private var plans: [String: OutputPlan] = [:]
+        private var applications: [String: GitWriter.Application] = [:]
 
         init(blueprint: CommittedBlueprint, branch: String) {
             self.blueprint = blueprint
@@ -251,8 +252,6 @@ public enum ImageDelivery {
         func remember(_ loaded: LoadedBlueprint, as tree: ObjectID) {
             loads[tree.hex] = loaded
         }
-
-        private var applications: [String: GitWriter.Application] = [:]
 
         /// What `plan` (rendered from `loaded`) changes in `tree` of an output repository.
         func application(of plan: OutputPlan, _ loaded: LoadedBlueprint, role: RepositoryRole, to tree: ObjectID?,
