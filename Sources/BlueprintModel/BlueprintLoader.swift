@@ -93,8 +93,8 @@ public enum BlueprintLoader {
         // Pins
         let pinsPath = explicitPins ?? Self.pinsPath(forBlueprint: path)
         var pins = Pins(file: pinsPath)
-        if files.read(pinsPath) != nil {
-            let text = try read(pinsPath)
+        if let data = files.read(pinsPath) {
+            let text = try Self.text(data, path: pinsPath)
             inputs.append(.init(role: .pins, path: pinsPath, contents: Data(text.utf8)))
             do {
                 let pinsRoot = try SourceNode.parse(text, file: pinsPath)
@@ -165,6 +165,10 @@ public enum BlueprintLoader {
             throw DiagnosticsError([.error("cannot read `\(path)`", at: SourceLocation(file: path, line: 0, column: 0),
                                            hint: "check the path; run `scaffold init` to start a blueprint")])
         }
+        return try text(data, path: path)
+    }
+
+    static func text(_ data: Data, path: String) throws(DiagnosticsError) -> String {
         guard let text = String(data: data, encoding: .utf8) else {
             throw DiagnosticsError([.error("`\(path)` is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))])
         }
