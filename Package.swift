@@ -45,6 +45,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Manifests",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BringUp",
+            dependencies: ["Manifests"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Renderer",
             dependencies: [
                 "CSupport",
@@ -74,7 +84,7 @@ let package = Package(
         .target(
             name: "ScaffoldCore",
             dependencies: [
-                "BlueprintModel", "Templates", "Renderer", "GitKit", "MigrationRunner",
+                "BlueprintModel", "Templates", "Renderer", "GitKit", "MigrationRunner", "BringUp",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,7 +93,7 @@ let package = Package(
         .target(
             name: "PolicyAudit",
             dependencies: [
-                "BlueprintModel", "Renderer", "Templates", "GitKit",
+                "BlueprintModel", "Manifests", "Renderer", "Templates", "GitKit",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -91,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "scaffold",
             dependencies: [
-                "ScaffoldCore", "MigrationRunner", "PolicyAudit",
+                "ScaffoldCore", "MigrationRunner", "PolicyAudit", "BringUp",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -151,7 +161,7 @@ let package = Package(
         .testTarget(
             name: "PolicyAuditTests",
             dependencies: [
-                "PolicyAudit", "ScaffoldCore", "MigrationRunner", "TestSupport",
+                "PolicyAudit", "Manifests", "ScaffoldCore", "MigrationRunner", "TestSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

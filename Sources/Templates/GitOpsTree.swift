@@ -79,6 +79,7 @@ public enum GitOpsTree {
         if let cluster = context.environment.localCluster {
             files.append(builder.file(.ops, "cluster/bootstrap/\(scope.name)/\(cluster).yaml", [LocalCluster.config(context)]))
         }
+        files += Bootstrap.files(context)
         return files
     }
 
@@ -120,5 +121,39 @@ public enum LocalCluster {
                 ]),
             ]))])),
         ])
+    }
+}
+
+/// `cluster/bootstrap/<env>-<region>/`: what an operator applies to an empty cluster,
+/// once: Argo CD itself (the pinned chart with the same values its own Application
+/// later manages), its namespace, the AppProjects and the root Application. From then
+/// on Argo CD syncs everything else from the ops repository.
+///
+/// `kubectl kustomize --enable-helm cluster/bootstrap/<cluster> | kubectl apply --server-side -f -`
+public enum Bootstrap {
+    public static func directory(_ scope: ClusterScope) -> String { "cluster/bootstrap/\(scope.name)" }
+
+    public static func files(_ context: ClusterContext) -> [RenderedFile] {
+        let builder = context.builder
+        let directory = directory(context.scope)
+        let chart = PlatformComponent.argoCD.chart
+        let argocd = ClusterNamespaces.objects(context).filter { $0["metadata"]?["name"] == .string(ClusterNamespaces.argocd) }
+        return [
+            builder.file(.ops, "\(directory)/namespace.yaml", argocd),
+            builder.file(.ops, "\(directory)/projects.yaml", ArgoCD.projects(context)),
+            builder.file(.ops, "\(directory)/root.yaml", [ArgoCD.rootApplication(context)]),
+            builder.file(.ops, "\(directory)/argo-cd-values.yaml", [ComponentValues.values(.argoCD, context)]),
+            builder.kustomization(directory, resources: ["namespace.yaml", "projects.yaml", "root.yaml"], extra: [
+                ("helmCharts", [.map([
+                    ("name", .string(chart.chart)),
+                    ("repo", .string(chart.repository)),
+                    ("version", .string(chart.version)),
+                    ("releaseName", .string(PlatformComponent.argoCD.rawValue)),
+                    ("namespace", .string(ClusterNamespaces.argocd)),
+                    ("includeCRDs", true),
+                    ("valuesFile", "argo-cd-values.yaml"),
+                ])]),
+            ]),
+        ]
     }
 }

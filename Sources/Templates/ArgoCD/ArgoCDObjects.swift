@@ -40,7 +40,10 @@ public enum ArgoCD {
                     ("targetRevision", .string(ops.branch)),
                     ("path", .string(ClusterOverlays.directory(context.scope))),
                 ])),
-                ("destination", .map([("server", .string(inCluster))])),
+                // The namespace must be one the platform project permits (Argo CD matches an
+                // empty namespace only against an empty or `*` pattern): objects without
+                // their own namespace would land in argocd.
+                ("destination", .map([("server", .string(inCluster)), ("namespace", .string(ClusterNamespaces.argocd))])),
                 ("syncPolicy", syncPolicy(prune: true, options: ["PruneLast=true"])),
                 ("revisionHistoryLimit", 10),
             ])),

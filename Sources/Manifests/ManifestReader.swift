@@ -43,7 +43,7 @@ public struct RenderedLocation: Sendable, Hashable, Comparable, Codable, CustomS
     }
 
     /// The same file at another line (when known).
-    func at(_ line: Int) -> RenderedLocation { line > 0 ? RenderedLocation(file: file, line: line) : self }
+    public func at(_ line: Int) -> RenderedLocation { line > 0 ? RenderedLocation(file: file, line: line) : self }
 }
 
 /// Reads the documents of a rendered YAML file.

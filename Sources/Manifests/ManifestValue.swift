@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+public import Yams
 
 /// A YAML value read back from rendered output, with the line it starts on.
 ///
@@ -85,7 +85,7 @@ public struct ManifestValue: Sendable, Equatable {
     public var strings: [String] { items.compactMap(\.string) }
 
     /// Copies a Yams node.
-    init(_ node: Node) {
+    public init(_ node: Node) {
         let line = node.mark?.line ?? 0
         switch node {
         case .scalar(let scalar):
