@@ -167,6 +167,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BringUpTests", dependencies: ["BringUp", "Manifests", "ScaffoldCore", "BlueprintModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MigrationTests", dependencies: ["MigrationRunner", "Templates", "Renderer", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "ScaffoldCoreTests", dependencies: ["ScaffoldCore", "TestSupport"], swiftSettings: swiftSettings),
