@@ -18,6 +18,11 @@ public struct ManifestValue: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var key: String
         public var value: ManifestValue
+
+        public init(key: String, value: ManifestValue) {
+            self.key = key
+            self.value = value
+        }
     }
 
     public var shape: Shape

@@ -9,7 +9,7 @@ public enum Verify {
         public var description: String { "no cluster \(name) (clusters: \(known.joined(separator: ", ")))" }
     }
 
-    public static func simulation(_ loaded: LoadedBlueprint, renderer: ChartRenderer, admission: (any AdmissionEvaluator)? = nil) -> BringUpSimulation {
+    public static func simulation(_ loaded: LoadedBlueprint, renderer: ChartRenderer, admission: (any AdmissionEvaluator)? = KyvernoAdmission()) -> BringUpSimulation {
         let plan = Pipeline.render(loaded)
         let files = Dictionary(plan.files(in: .ops).map { ($0.path, $0.contents) }, uniquingKeysWith: { first, _ in first })
         return BringUpSimulation(files: files, opsRepository: loaded.base.repositories.ops.url, renderer: renderer, admission: admission)
