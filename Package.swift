@@ -148,6 +148,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Fuzzing (the targets themselves: Fuzz/Package.swift, scripts/fuzz.sh)
+        .target(
+            name: "FuzzEntries",
+            dependencies: [
+                "BlueprintModel", "ScaffoldCore", "MigrationRunner", "PlatformAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/Entries",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "TestSupport",
@@ -168,6 +179,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BringUpTests", dependencies: ["BringUp", "Manifests", "ScaffoldCore", "BlueprintModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries"], swiftSettings: swiftSettings),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MigrationTests", dependencies: ["MigrationRunner", "Templates", "Renderer", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "ScaffoldCoreTests", dependencies: ["ScaffoldCore", "TestSupport"], swiftSettings: swiftSettings),

@@ -29,14 +29,19 @@ public struct LoadedBlueprint: Sendable {
 /// Where the loader reads a blueprint, its pins and its overlays from: the disk, or
 /// files held in memory (a commit's tree, read without writing anything to disk).
 public struct BlueprintFiles: Sendable {
-    /// The bytes of a file; nil when there is none.
-    let read: @Sendable (String) -> Data?
+    /// The bytes of a file (the first `maxBytes` + 1 are enough to refuse it); nil when there is none.
+    let read: @Sendable (_ path: String, _ maxBytes: Int) -> Data?
     /// The names in a folder; nil when the folder does not exist.
     let list: @Sendable (String) -> [String]?
 
     /// The file system.
     public static let disk = BlueprintFiles(
-        read: { FileManager.default.contents(atPath: $0) },
+        read: { path, maxBytes in
+            // Stop after one byte more than allowed: a huge file (or a device) is refused unread.
+            guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+            defer { try? handle.close() }
+            do { return try handle.read(upToCount: maxBytes + 1) ?? Data() } catch { return nil }
+        },
         list: { path in
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
@@ -47,7 +52,7 @@ public struct BlueprintFiles: Sendable {
     /// with a name). A folder exists when some file lies directly in it.
     public static func memory(_ files: [String: Data]) -> BlueprintFiles {
         BlueprintFiles(
-            read: { files[$0] },
+            read: { path, _ in files[path] },
             list: { folder in
                 let names = files.keys.filter { BlueprintLoader.directory(of: $0) == folder }
                     .map { ($0 as NSString).lastPathComponent }
@@ -79,25 +84,26 @@ public enum BlueprintLoader {
     /// overlays in `overlaysDirectory` (default: ``defaultOverlaysDirectory(forBlueprint:files:)``),
     /// all read through `files`.
     public static func load(
-        path: String, overlaysDirectory: String? = nil, pinsPath explicitPins: String? = nil, files: BlueprintFiles = .disk
+        path: String, overlaysDirectory: String? = nil, pinsPath explicitPins: String? = nil, files: BlueprintFiles = .disk,
+        limits: YAMLLimits = .standard
     ) throws(DiagnosticsError) -> LoadedBlueprint {
-        func read(_ path: String) throws(DiagnosticsError) -> String { try Self.read(path, files: files) }
+        func read(_ path: String) throws(DiagnosticsError) -> String { try Self.read(path, files: files, limits: limits) }
         let blueprintText = try read(path)
         var inputs = [LoadedBlueprint.InputFile(role: .blueprint, path: path, contents: Data(blueprintText.utf8))]
         var diagnostics = DiagnosticCollector()
 
         let root: SourceNode
-        do { root = try SourceNode.parse(blueprintText, file: path) } catch { throw error }
+        do { root = try SourceNode.parse(blueprintText, file: path, limits: limits) } catch { throw error }
         diagnostics.append(contentsOf: SchemaChecker.check(root, against: BlueprintSchema.blueprint))
 
         // Pins
         let pinsPath = explicitPins ?? Self.pinsPath(forBlueprint: path)
         var pins = Pins(file: pinsPath)
-        if let data = files.read(pinsPath) {
-            let text = try Self.text(data, path: pinsPath)
+        if let data = files.read(pinsPath, limits.maxFileBytes) {
+            let text = try Self.text(data, path: pinsPath, limits: limits)
             inputs.append(.init(role: .pins, path: pinsPath, contents: Data(text.utf8)))
             do {
-                let pinsRoot = try SourceNode.parse(text, file: pinsPath)
+                let pinsRoot = try SourceNode.parse(text, file: pinsPath, limits: limits)
                 diagnostics.append(contentsOf: SchemaChecker.check(pinsRoot, against: BlueprintSchema.pins))
                 pins = BlueprintDecoder.pins(pinsRoot, file: pinsPath)
             } catch {
@@ -122,7 +128,7 @@ public enum BlueprintLoader {
                     continue
                 }
                 do {
-                    let node = try SourceNode.parse(text, file: overlayPath)
+                    let node = try SourceNode.parse(text, file: overlayPath, limits: limits)
                     if case .null = node.value { continue }
                     guard case .mapping = node.value else {
                         diagnostics.error("an overlay must be a mapping", at: node.location, hint: "write the keys to change, as in the blueprint")
@@ -160,15 +166,16 @@ public enum BlueprintLoader {
             blueprintName: URL(fileURLWithPath: path).lastPathComponent, pinsPath: pinsPath)
     }
 
-    static func read(_ path: String, files: BlueprintFiles) throws(DiagnosticsError) -> String {
-        guard let data = files.read(path) else {
+    static func read(_ path: String, files: BlueprintFiles, limits: YAMLLimits) throws(DiagnosticsError) -> String {
+        guard let data = files.read(path, limits.maxFileBytes) else {
             throw DiagnosticsError([.error("cannot read `\(path)`", at: SourceLocation(file: path, line: 0, column: 0),
                                            hint: "check the path; run `scaffold init` to start a blueprint")])
         }
-        return try text(data, path: path)
+        return try text(data, path: path, limits: limits)
     }
 
-    static func text(_ data: Data, path: String) throws(DiagnosticsError) -> String {
+    static func text(_ data: Data, path: String, limits: YAMLLimits) throws(DiagnosticsError) -> String {
+        try limits.checkSize(data.count, path: path)
         guard let text = String(data: data, encoding: .utf8) else {
             throw DiagnosticsError([.error("`\(path)` is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))])
         }

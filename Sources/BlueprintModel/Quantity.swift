@@ -21,9 +21,11 @@ public struct Quantity: Hashable, Sendable, Comparable, CustomStringConvertible 
         guard !number.isEmpty, number.first != ".", number.last != ".",
               number.allSatisfy({ $0.isASCIIDigit || $0 == "." }),
               number.filter({ $0 == "." }).count <= 1,
-              let value = Double(number) else { return nil }
+              let value = Double(number),
+              // Beyond Int64 (about 9.2 × 10¹⁵ units) is no quantity, not a crash (found by fuzzing).
+              let milliValue = Int64(exactly: (value * factor * 1000).rounded()) else { return nil }
         self.text = text
-        self.milliValue = Int64((value * factor * 1000).rounded())
+        self.milliValue = milliValue
     }
 
     public var description: String { text }

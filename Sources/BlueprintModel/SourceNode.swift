@@ -100,8 +100,11 @@ public struct SourceNode: Sendable, Equatable {
     // MARK: Loading
 
     /// Parses YAML text into a located tree. Syntax errors come back as a diagnostic
-    /// with the position libyaml reports. Anchors and aliases are resolved by Yams.
-    public static func parse(_ text: String, file: String) throws(DiagnosticsError) -> SourceNode {
+    /// with the position libyaml reports. Anchors and aliases are resolved by Yams,
+    /// after `limits` checked the file (aliases counted as the nodes they repeat),
+    /// so the tree built here is bounded.
+    public static func parse(_ text: String, file: String, limits: YAMLLimits = .standard) throws(DiagnosticsError) -> SourceNode {
+        try limits.check(text, file: file)
         let root: Yams.Node?
         do {
             // No implicit tag resolution: scalars stay text (with their quoting), and

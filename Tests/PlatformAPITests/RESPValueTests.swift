@@ -40,5 +40,23 @@ import Testing
         #expect(throws: RESPProtocolError.self) { try RESPValue.parse(from: &bad) }
         var badLength = ByteBuffer(string: "$x\r\n")
         #expect(throws: RESPProtocolError.self) { try RESPValue.parse(from: &badLength) }
+        var carriageReturnOnly = ByteBuffer(string: "+OK\rX")
+        #expect(throws: RESPProtocolError.self) { try RESPValue.parse(from: &carriageReturnOnly) }
+    }
+
+    /// Found by fuzzing (Fuzz/Regressions/resp): a forged array count reserved terabytes,
+    /// a bulk length near Int.max overflowed `length + 2`, and nested arrays recursed
+    /// off the end of the stack.
+    @Test func forgedLengthsAndDepthsAreRefusedOrAwaited() throws {
+        var forgedCount = ByteBuffer(string: "*188888888880\r\n+a\r\n")
+        #expect(try RESPValue.parse(from: &forgedCount) == nil)  // waits for the rest
+        var hugeLength = ByteBuffer(string: "$9223372036854775807\r\nx")
+        #expect(try RESPValue.parse(from: &hugeLength) == nil)
+        var deep = ByteBuffer(string: String(repeating: "*1\r\n", count: 100_000) + ":1\r\n")
+        #expect(throws: RESPProtocolError.self) { try RESPValue.parse(from: &deep) }
+        var deepest = ByteBuffer(string: String(repeating: "*1\r\n", count: RESPValue.maxDepth) + ":1\r\n")
+        #expect(try RESPValue.parse(from: &deepest) != nil)
+        var tooDeep = ByteBuffer(string: String(repeating: "*1\r\n", count: RESPValue.maxDepth + 1) + ":1\r\n")
+        #expect(throws: RESPProtocolError.self) { try RESPValue.parse(from: &tooDeep) }
     }
 }

@@ -40,16 +40,20 @@ public enum RESPValue: Sendable, Equatable {
     /// past it. Returns nil (leaving the buffer untouched) when more bytes are needed.
     public static func parse(from buffer: inout ByteBuffer) throws(RESPProtocolError) -> RESPValue? {
         var copy = buffer
-        guard let value = try parseValue(&copy) else { return nil }
+        guard let value = try parseValue(&copy, depth: 1) else { return nil }
         buffer = copy
         return value
     }
 
-    private static func parseValue(_ buffer: inout ByteBuffer) throws(RESPProtocolError) -> RESPValue? {
+    /// Arrays nest at most this deep (pub/sub pushes nest two levels; the limit keeps
+    /// the recursion off the end of the stack whatever a server sends).
+    public static let maxDepth = 32
+
+    private static func parseValue(_ buffer: inout ByteBuffer, depth: Int) throws(RESPProtocolError) -> RESPValue? {
         guard let marker = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return nil }
         var afterMarker = buffer
         afterMarker.moveReaderIndex(forwardBy: 1)
-        guard let line = readLine(&afterMarker) else { return nil }
+        guard let line = try readLine(&afterMarker) else { return nil }
         switch marker {
         case UInt8(ascii: "+"):
             buffer = afterMarker
@@ -67,7 +71,8 @@ public enum RESPValue: Sendable, Equatable {
                 buffer = afterMarker
                 return .bulkString(nil)
             }
-            guard afterMarker.readableBytes >= length + 2 else { return nil }
+            // Compared without `length + 2`, which overflows for a length near Int.max.
+            guard afterMarker.readableBytes - 2 >= length else { return nil }
             let bytes = afterMarker.readBytes(length: length) ?? []
             guard afterMarker.readBytes(length: 2) == [13, 10] else {
                 throw RESPProtocolError(reason: "bulk string not terminated by CRLF")
@@ -80,10 +85,13 @@ public enum RESPValue: Sendable, Equatable {
                 buffer = afterMarker
                 return .array(nil)
             }
+            guard depth <= maxDepth else { throw RESPProtocolError(reason: "arrays nested deeper than \(maxDepth)") }
             var elements: [RESPValue] = []
-            elements.reserveCapacity(count)
+            // Every element takes at least 3 bytes: reserve for what has arrived, not for
+            // what the count claims (a forged count would reserve terabytes).
+            elements.reserveCapacity(min(count, afterMarker.readableBytes / 3))
             for _ in 0..<count {
-                guard let element = try parseValue(&afterMarker) else { return nil }
+                guard let element = try parseValue(&afterMarker, depth: depth + 1) else { return nil }
                 elements.append(element)
             }
             buffer = afterMarker
@@ -94,11 +102,12 @@ public enum RESPValue: Sendable, Equatable {
     }
 
     /// Reads up to CRLF; nil when the line is not complete yet.
-    private static func readLine(_ buffer: inout ByteBuffer) -> String? {
+    private static func readLine(_ buffer: inout ByteBuffer) throws(RESPProtocolError) -> String? {
         let view = buffer.readableBytesView
         guard let cr = view.firstIndex(of: 13) else { return nil }
         let next = view.index(after: cr)
         guard next < view.endIndex else { return nil }
+        guard view[next] == 10 else { throw RESPProtocolError(reason: "line not terminated by CRLF") }
         let length = cr - view.startIndex
         let line = buffer.readString(length: length) ?? ""
         buffer.moveReaderIndex(forwardBy: 2)

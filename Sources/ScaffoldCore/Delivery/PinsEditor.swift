@@ -50,6 +50,9 @@ public enum PinsEditor {
     }
 
     static func parse(_ text: String) throws -> OrderedPins {
+        // The loader's bounds (the file is hand-editable): checked before Yams composes,
+        // whose duplicate-key check would hash every repetition of an aliased key.
+        try YAMLLimits.standard.check(text, file: "<pins file>")
         guard let node = try Yams.compose(yaml: text) else { return OrderedPins() }
         var result = OrderedPins()
         guard let pins = node.mapping?["pins"]?.mapping else { return result }

@@ -1,0 +1,1 @@
+../../../Sources/MigrationRunner/SQLStatementSplitter.swift

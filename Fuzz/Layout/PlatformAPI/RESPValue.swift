@@ -1,0 +1,1 @@
+../../../Sources/PlatformAPI/Redis/RESPValue.swift

@@ -1,0 +1,1 @@
+../../../Sources/ScaffoldCore/Delivery/PinsEditor.swift
