@@ -163,6 +163,9 @@ public struct Service: Sendable, Equatable {
     public var port: Int
     public var metricsPort: Int
     public var metricsPath: String
+    /// Whether the blueprint declares `metrics`: only then is the service scraped and
+    /// alerted on its own metrics (`metricsPort`/`metricsPath` otherwise hold the defaults).
+    public var declaresMetrics: Bool = false
     public var replicas: ReplicaRange
     public var resources: Resources
     public var liveness: String
@@ -180,7 +183,7 @@ public struct Service: Sendable, Equatable {
 
     public static func == (lhs: Service, rhs: Service) -> Bool {
         lhs.name == rhs.name && lhs.image == rhs.image && lhs.port == rhs.port && lhs.metricsPort == rhs.metricsPort
-            && lhs.metricsPath == rhs.metricsPath && lhs.replicas == rhs.replicas && lhs.resources == rhs.resources
+            && lhs.metricsPath == rhs.metricsPath && lhs.declaresMetrics == rhs.declaresMetrics && lhs.replicas == rhs.replicas && lhs.resources == rhs.resources
             && lhs.liveness == rhs.liveness && lhs.readiness == rhs.readiness && lhs.startup == rhs.startup
             && lhs.dependsOn == rhs.dependsOn && lhs.expose == rhs.expose
             && lhs.config.map(\.name) == rhs.config.map(\.name) && lhs.config.map(\.value) == rhs.config.map(\.value)

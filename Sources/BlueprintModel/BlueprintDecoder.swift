@@ -156,6 +156,7 @@ enum BlueprintDecoder {
             port: port,
             metricsPort: node["metrics"]?["port"]?.int ?? port,
             metricsPath: node["metrics"]?["path"]?.string ?? "/metrics",
+            declaresMetrics: node["metrics"] != nil,
             replicas: replicas(node["replicas"]),
             resources: resources(node["resources"]),
             liveness: liveness,

@@ -36,7 +36,7 @@ public enum GitOpsTree {
             let application = ArgoCD.chartApplication(
                 name: component.rawValue, project: ArgoCD.Project.platform, chart: component.chart, namespace: component.namespace,
                 valuesPath: valuesPath, context: context,
-                wave: component.installsCRDs ? SyncWave.crdComponents : SyncWave.data, prunes: component.prunes, component: "platform")
+                wave: component.wave, prunes: component.prunes, component: "platform")
             add(component.area, "\(component.rawValue).yaml", [application] + componentObjects(component, context))
             files.append(builder.file(.ops, valuesPath, [ComponentValues.values(component, context)]))
         }
@@ -91,7 +91,7 @@ public enum GitOpsTree {
                 name: "grafana-admin", namespace: ClusterNamespaces.monitoring, context: context, component: "platform",
                 data: [("admin-user", ExternalSecrets.platformKey(context, "ops", "grafana", "admin-user")),
                        ("admin-password", ExternalSecrets.platformKey(context, "ops", "grafana", "admin-password"))],
-                wave: SyncWave.data)]
+                wave: SyncWave.secrets)]
         default:
             return []
         }

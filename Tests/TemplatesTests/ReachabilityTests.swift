@@ -56,7 +56,7 @@ import Testing
             return tcp && service.expose != nil && port.port == service.port
         case (.platform("prometheus"), .service(let name)):
             guard let service = blueprint.service(name) else { return false }
-            return tcp && port.port == service.metricsPort
+            return tcp && service.declaresMetrics && port.port == service.metricsPort
         case (.platform("prometheus"), .store(let name)):
             guard let store = stores[name] else { return false }
             let metrics = [DataStore.Kind.postgresql: 9187, .redis: 9121, .minio: 9000][store.kind]

@@ -148,7 +148,7 @@ public enum ServiceGraph {
                 }
             }
             if service.expose != nil { add(.platform(.ingressController), node, [PortProtocol(service.port)]) }
-            add(.platform(.prometheus), node, [PortProtocol(service.metricsPort)])
+            if service.declaresMetrics { add(.platform(.prometheus), node, [PortProtocol(service.metricsPort)]) }
             add(node, .platform(.tempo), PortProtocol.otlp)
             add(node, .platform(.dns), PortProtocol.dns)
         }

@@ -17,7 +17,7 @@ public enum Backups {
             name: credentialsSecret, namespace: namespace, context: context, component: "backup",
             data: [("accessKey", keys.accessKey), ("secretKey", keys.secretKey)],
             template: ["cloud": "[default]\naws_access_key_id={{ .accessKey }}\naws_secret_access_key={{ .secretKey }}\n"],
-            wave: SyncWave.data)
+            wave: SyncWave.secrets)
         let location = K8s.object("velero.io/v1", "BackupStorageLocation", name: locationName, namespace: namespace,
                                   labels: context.labels(name: locationName, component: "backup"),
                                   annotations: SyncWave.annotations(SyncWave.data, options: [SyncWave.skipDryRun, SyncWave.noPrune]), [

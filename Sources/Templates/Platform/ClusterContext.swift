@@ -73,10 +73,18 @@ public struct ClusterContext: Sendable {
 }
 
 /// Argo CD sync waves: what the root Application creates first. Namespaces and
-/// projects, then the components that install CRDs and admission webhooks, then
-/// policies (admission and network), data, and only then workloads.
+/// projects; the Prometheus Operator CRDs (every chart after them may enable its
+/// ServiceMonitors); External Secrets, then every ExternalSecret (so the Secrets charts
+/// read exist before the charts); the other components that install CRDs and
+/// admission webhooks; policies (admission and network), data, and only then workloads.
 public enum SyncWave {
     public static let namespaces = -20
+    /// The Prometheus Operator CRDs, alone (`prometheus-operator-crds`).
+    public static let monitoringCRDs = -19
+    /// External Secrets: its CRDs and controller.
+    public static let secretsOperator = -18
+    /// Every ExternalSecret of the platform components and data stores.
+    public static let secrets = -17
     public static let crdComponents = -15
     public static let policies = -10
     public static let data = -5

@@ -22,6 +22,7 @@ public enum ComponentValues {
     /// The values file of a component.
     public static func values(_ component: PlatformComponent, _ context: ClusterContext) -> YAMLNode {
         let replicas = highAvailability(context)
+        let size = { (role: WorkloadSizing.Role) in WorkloadSizing.resources(role, context) }
         switch component {
         case .argoCD:
             return .map([
@@ -50,7 +51,8 @@ public enum ComponentValues {
                     ("config", .sortedStrings(["hsts": "true", "server-tokens": "false", "ssl-redirect": "true", "use-forwarded-headers": "false"])),
                     ("service", .map([("type", "LoadBalancer"), ("externalTrafficPolicy", "Local")])),
                     ("metrics", .map([("enabled", true), ("serviceMonitor", .map([("enabled", true)]))])),
-                    ("podDisruptionBudget", .map([("enabled", .bool(replicas > 1)), ("minAvailable", 1)])),
+                    // The chart renders the controller's PodDisruptionBudget itself whenever it runs more than one replica.
+                    ("minAvailable", 1),
                     ("admissionWebhooks", .map([("enabled", true)])),
                 ])),
             ])
@@ -58,6 +60,8 @@ public enum ComponentValues {
             return .map([
                 ("installCRDs", true),
                 ("replicaCount", .int(min(replicas, 2))),
+                // Two controllers reconciling the same ExternalSecrets would race each other.
+                ("leaderElect", .bool(min(replicas, 2) > 1)),
                 ("serviceMonitor", .map([("enabled", true)])),
                 ("webhook", .map([("replicaCount", .int(min(replicas, 2)))])),
             ])
@@ -69,8 +73,23 @@ public enum ComponentValues {
                 ("cleanupController", .map([("replicas", .int(min(replicas, 2)))])),
                 ("config", .map([("excludeGroups", ["system:nodes"])])),
             ])
+        case .prometheusOperatorCRDs:
+            return prometheusOperatorCRDsValues
         case .kubePrometheusStack:
             return .map([
+                // `prometheus-operator-crds` installed them a wave earlier.
+                ("crds", .map([("enabled", false)])),
+                // Managed clusters expose none of these, and their Services would go to kube-system.
+                ("kubeControllerManager", .map([("enabled", false)])),
+                ("kubeScheduler", .map([("enabled", false)])),
+                ("kubeProxy", .map([("enabled", false)])),
+                ("kubeEtcd", .map([("enabled", false)])),
+                ("coreDns", .map([("enabled", false)])),
+                ("prometheusOperator", .map([
+                    ("resources", size(.agent)),
+                    ("prometheusConfigReloader", .map([("resources", size(.sidecar))])),
+                    ("admissionWebhooks", .map([("patch", .map([("resources", size(.sidecar))]))])),
+                ])),
                 ("prometheus", .map([("prometheusSpec", .map([
                     ("retention", .string(context.blueprint.observability.metricsRetention)),
                     ("externalLabels", externalLabels(context)),
@@ -78,13 +97,18 @@ public enum ComponentValues {
                     ("podMonitorSelectorNilUsesHelmValues", false),
                     ("ruleSelectorNilUsesHelmValues", false),
                     ("replicas", .int(min(replicas, 2))),
+                    ("resources", size(.server)),
                     ("storageSpec", .map([("volumeClaimTemplate", .map([("spec", .map([
                         ("accessModes", ["ReadWriteOnce"]),
                         ("resources", .map([("requests", .map([("storage", context.environment.isLocal ? "10Gi" : "50Gi")]))])),
                     ]))]))])),
                 ]))])),
-                ("alertmanager", .map([("alertmanagerSpec", .map([("replicas", .int(min(replicas, 2)))]))])),
+                ("alertmanager", .map([("alertmanagerSpec", .map([("replicas", .int(min(replicas, 2))), ("resources", size(.agent))]))])),
+                ("kube-state-metrics", .map([("resources", size(.agent))])),
+                ("prometheus-node-exporter", .map([("resources", size(.agent))])),
                 ("grafana", .map([
+                    ("resources", size(.server)),
+                    ("sidecar", .map([("resources", size(.sidecar))])),
                     ("admin", .map([("existingSecret", "grafana-admin"), ("userKey", "admin-user"), ("passwordKey", "admin-password")])),
                     ("additionalDataSources", [
                         .map([("name", "Loki"), ("type", "loki"), ("url", "http://loki.monitoring.svc.cluster.local:3100")]),
@@ -107,7 +131,16 @@ public enum ComponentValues {
                     ("limits_config", .map([("retention_period", .string(context.blueprint.observability.logsRetention))])),
                     ("compactor", .map([("retention_enabled", true), ("delete_request_store", "filesystem")])),
                 ])),
-                ("singleBinary", .map([("replicas", 1), ("persistence", .map([("size", context.environment.isLocal ? "10Gi" : "50Gi")]))])),
+                ("singleBinary", .map([
+                    ("replicas", 1),
+                    ("persistence", .map([("size", context.environment.isLocal ? "10Gi" : "50Gi")])),
+                    ("resources", size(.server)),
+                ])),
+                ("sidecar", .map([("resources", size(.sidecar))])),
+                // Alloy pushes to the single binary directly; the canary only feeds the chart's Helm test.
+                ("gateway", .map([("enabled", false)])),
+                ("lokiCanary", .map([("enabled", false)])),
+                ("test", .map([("enabled", false)])),
                 ("read", .map([("replicas", 0)])),
                 ("write", .map([("replicas", 0)])),
                 ("backend", .map([("replicas", 0)])),
@@ -117,6 +150,7 @@ public enum ComponentValues {
         case .tempo:
             return .map([
                 ("tempo", .map([
+                    ("resources", size(.server)),
                     ("retention", .string(Durations.go(context.blueprint.observability.tracesRetention))),
                     ("receivers", .map([("otlp", .map([("protocols", .map([
                         ("grpc", .map([("endpoint", "0.0.0.0:4317")])),
@@ -129,7 +163,13 @@ public enum ComponentValues {
         case .alloy:
             return .map([
                 ("controller", .map([("type", "daemonset")])),
-                ("alloy", .map([("configMap", .map([("create", true), ("content", .string(alloyConfig(context)))]))])),
+                ("alloy", .map([
+                    ("configMap", .map([("create", true), ("content", .string(alloyConfig(context)))])),
+                    // Each pod reads its own node's container logs from /var/log/pods.
+                    ("mounts", .map([("varlog", true)])),
+                    ("resources", size(.agent)),
+                ])),
+                ("configReloader", .map([("resources", size(.sidecar))])),
             ])
         case .velero:
             // scaffold renders the BackupStorageLocation and Schedule itself (cluster/ops/…/backups.yaml).
@@ -138,7 +178,13 @@ public enum ComponentValues {
                     ("name", "velero-plugin-for-aws"),
                     ("image", "velero/velero-plugin-for-aws:v1.12.1"),
                     ("volumeMounts", [.map([("mountPath", "/target"), ("name", "plugins")])]),
+                    ("resources", size(.sidecar)),
                 ])]),
+                ("resources", size(.server)),
+                ("nodeAgent", .map([("resources", size(.agent))])),
+                // The CRD upgrade hook: its kubectl container, then its velero container.
+                ("kubectl", .map([("resources", size(.sidecar))])),
+                ("upgradeJobResources", size(.sidecar)),
                 ("configuration", .map([
                     ("backupStorageLocation", []),
                     ("volumeSnapshotLocation", []),
@@ -155,6 +201,7 @@ public enum ComponentValues {
                 ("config", .map([("clusterWide", true)])),
                 ("monitoring", .map([("podMonitorEnabled", true)])),
                 ("crds", .map([("create", true)])),
+                ("resources", size(.agent)),
             ])
         }
     }
@@ -175,11 +222,41 @@ public enum ComponentValues {
 
         """
 
-    /// Grafana Alloy: every pod's log lines to the region's own Loki.
+    /// Kube-prometheus-stack rendering only the Prometheus Operator CRDs: every
+    /// component, rule and ServiceMonitor of the chart off.
+    static let prometheusOperatorCRDsValues: YAMLNode = .map([
+        ("crds", .map([("enabled", true)])),
+        ("defaultRules", .map([("create", false)])),
+        ("windowsMonitoring", .map([("enabled", false)])),
+        ("alertmanager", .map([("enabled", false)])),
+        ("grafana", .map([("enabled", false)])),
+        ("kubernetesServiceMonitors", .map([("enabled", false)])),
+        ("kubeApiServer", .map([("enabled", false)])),
+        ("kubelet", .map([("enabled", false)])),
+        ("kubeControllerManager", .map([("enabled", false)])),
+        ("coreDns", .map([("enabled", false)])),
+        ("kubeDns", .map([("enabled", false)])),
+        ("kubeEtcd", .map([("enabled", false)])),
+        ("kubeScheduler", .map([("enabled", false)])),
+        ("kubeProxy", .map([("enabled", false)])),
+        ("kubeStateMetrics", .map([("enabled", false)])),
+        ("nodeExporter", .map([("enabled", false)])),
+        ("prometheusOperator", .map([("enabled", false)])),
+        ("prometheus", .map([("enabled", false)])),
+        ("thanosRuler", .map([("enabled", false)])),
+    ])
+
+    /// Grafana Alloy, one pod per node: the container logs of that node's pods only,
+    /// read from the node's /var/log/pods (not tailed through the API server), to the
+    /// region's own Loki.
     static func alloyConfig(_ context: ClusterContext) -> String {
         """
         discovery.kubernetes "pods" {
           role = "pod"
+          selectors {
+            role  = "pod"
+            field = "spec.nodeName=" + sys.env("HOSTNAME")
+          }
         }
 
         discovery.relabel "pods" {
@@ -196,10 +273,25 @@ public enum ComponentValues {
             source_labels = ["__meta_kubernetes_pod_container_name"]
             target_label  = "container"
           }
+          rule {
+            source_labels = ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"]
+            separator     = "/"
+            replacement   = "/var/log/pods/*$1/*.log"
+            target_label  = "__path__"
+          }
         }
 
-        loki.source.kubernetes "pods" {
-          targets    = discovery.relabel.pods.output
+        local.file_match "pods" {
+          path_targets = discovery.relabel.pods.output
+        }
+
+        loki.source.file "pods" {
+          targets    = local.file_match.pods.targets
+          forward_to = [loki.process.pods.receiver]
+        }
+
+        loki.process "pods" {
+          stage.cri {}
           forward_to = [loki.write.regional.receiver]
         }
 

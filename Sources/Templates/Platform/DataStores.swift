@@ -71,21 +71,21 @@ public enum DataStores {
             objects.append(ExternalSecrets.object(
                 name: migratorSecret(store), namespace: namespace, context: context, component: "data-store",
                 data: [("password", key("migrator-password"))], type: "kubernetes.io/basic-auth",
-                template: ["username": migratorRole, "password": "{{ .password }}"], wave: SyncWave.data))
+                template: ["username": migratorRole, "password": "{{ .password }}"], wave: SyncWave.secrets))
             if let backup = context.backupStore {
                 let keys = backupKeys(context, backup)
                 objects.append(ExternalSecrets.object(
                     name: backupSecret(store), namespace: namespace, context: context, component: "data-store",
-                    data: [("ACCESS_KEY_ID", keys.accessKey), ("ACCESS_SECRET_KEY", keys.secretKey)], wave: SyncWave.data))
+                    data: [("ACCESS_KEY_ID", keys.accessKey), ("ACCESS_SECRET_KEY", keys.secretKey)], wave: SyncWave.secrets))
             }
         case .redis:
             objects.append(ExternalSecrets.object(
                 name: authSecret(store), namespace: namespace, context: context, component: "data-store",
-                data: [("password", key("password"))], wave: SyncWave.data))
+                data: [("password", key("password"))], wave: SyncWave.secrets))
         case .minio:
             objects.append(ExternalSecrets.object(
                 name: rootSecret(store), namespace: namespace, context: context, component: "data-store",
-                data: [("rootUser", key("root-user")), ("rootPassword", key("root-password"))], wave: SyncWave.data))
+                data: [("rootUser", key("root-user")), ("rootPassword", key("root-password"))], wave: SyncWave.secrets))
         }
         return objects
     }
@@ -102,6 +102,7 @@ public enum DataStores {
     public static func values(_ store: DataStore, _ context: ClusterContext) -> YAMLNode {
         let replicas = replicas(store, context)
         let nodeSelector = ComponentValues.nodeSelector(context)
+        let size = { (role: WorkloadSizing.Role) in WorkloadSizing.resources(role, context, storage: store.storage) }
         switch store.kind {
         case .postgresql:
             var backups: [(String, YAMLNode)] = [("enabled", .bool(context.backupStore != nil))]
@@ -130,6 +131,8 @@ public enum DataStores {
                 ("cluster", .map([
                     ("instances", .int(replicas)),
                     ("storage", .map([("size", .string(store.storage.text))])),
+                    // The operator gives its initdb and join Jobs the instances' resources and affinity too.
+                    ("resources", size(.dataStore)),
                     ("affinity", .map([("nodeSelector", nodeSelector), ("topologyKey", "kubernetes.io/hostname")])),
                     ("monitoring", .map([("enabled", true), ("podMonitor", .map([("enabled", true)]))])),
                     ("initdb", .map([
@@ -147,10 +150,30 @@ public enum DataStores {
                 ("auth", true),
                 ("existingSecret", .string(authSecret(store))),
                 ("authKey", "password"),
-                ("haproxy", .map([("enabled", true), ("replicas", .int(min(replicas, 2))), ("nodeSelector", nodeSelector)])),
+                // The chart's Roles only let the pods read Endpoints, which nothing in them does
+                // (Sentinel and HAProxy find each other through the announce Services' DNS),
+                // and the `data` project admits no RBAC: no Roles, no API tokens.
+                ("rbac", .map([("create", false)])),
+                ("serviceAccount", .map([("automountToken", false)])),
+                ("redis", .map([
+                    // A lone primary has no replica to acknowledge writes.
+                    ("config", .map([("min-replicas-to-write", .int(replicas > 1 ? 1 : 0))])),
+                    ("resources", size(.dataStore)),
+                ])),
+                ("sentinel", .map([("quorum", .int(sentinelQuorum(replicas))), ("resources", size(.agent))])),
+                ("init", .map([("resources", size(.sidecar))])),
+                ("splitBrainDetection", .map([("resources", size(.sidecar))])),
+                ("haproxy", .map([
+                    ("enabled", true),
+                    ("replicas", .int(min(replicas, 2))),
+                    ("nodeSelector", nodeSelector),
+                    ("serviceAccount", .map([("automountToken", false)])),
+                    ("resources", size(.agent)),
+                    ("init", .map([("resources", size(.sidecar))])),
+                ])),
                 ("persistentVolume", .map([("enabled", true), ("size", .string(store.storage.text))])),
                 ("nodeSelector", nodeSelector),
-                ("exporter", .map([("enabled", true), ("serviceMonitor", .map([("enabled", true)]))])),
+                ("exporter", .map([("enabled", true), ("serviceMonitor", .map([("enabled", true)])), ("resources", size(.sidecar))])),
             ])
         case .minio:
             let distributed = replicas > 1
@@ -166,12 +189,24 @@ public enum DataStores {
                     .map([("name", .string(bucket)), ("policy", "none"), ("purge", false), ("versioning", true)])
                 })),
                 ("nodeSelector", nodeSelector),
-                ("resources", .map([("requests", .map([("memory", context.environment.isLocal ? "512Mi" : "2Gi")]))])),
+                ("resources", size(.dataStore)),
+                // No built-in `console` user with the chart's well-known password.
+                ("users", []),
+                // The post-install Job creating the buckets: region nodes, sized, like the server.
+                ("postJob", .map([("nodeSelector", nodeSelector)])),
+            ]
+            for job in ["makeBucketJob", "makeUserJob", "makePolicyJob", "makeServiceAccountJob", "customCommandJob"] {
+                pairs.append((job, .map([("resources", size(.sidecar))])))
+            }
+            pairs += [
                 ("metrics", .map([("serviceMonitor", .map([("enabled", true)]))])),
             ]
             return .map(pairs)
         }
     }
+
+    /// Sentinels that must agree a primary is down: a majority of them (one per replica).
+    static func sentinelQuorum(_ replicas: Int) -> Int { replicas / 2 + 1 }
 
     /// A retention such as `720h` or `30d` as CloudNativePG days (`30d`), rounded up.
     static func retentionDays(_ retention: String) -> String {

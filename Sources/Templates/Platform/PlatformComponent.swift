@@ -21,6 +21,9 @@ public struct ChartPin: Sendable, Equatable {
 /// Bumping a chart is a one-line change here, reviewed with the regenerated tree.
 public enum PlatformComponent: String, CaseIterable, Sendable {
     case argoCD = "argo-cd"
+    /// Only the Prometheus Operator CRDs, from the kube-prometheus-stack chart, installed
+    /// before every chart that renders ServiceMonitors (kube-prometheus-stack then skips them).
+    case prometheusOperatorCRDs = "prometheus-operator-crds"
     case ingressNginx = "ingress-nginx"
     case externalSecrets = "external-secrets"
     case kyverno
@@ -37,7 +40,8 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         case .ingressNginx: ChartPin("https://kubernetes.github.io/ingress-nginx", "ingress-nginx", "4.13.0")
         case .externalSecrets: ChartPin("https://charts.external-secrets.io", "external-secrets", "0.18.2")
         case .kyverno: ChartPin("https://kyverno.github.io/kyverno", "kyverno", "3.4.4")
-        case .kubePrometheusStack: ChartPin("https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "75.15.1")
+        case .kubePrometheusStack, .prometheusOperatorCRDs:
+            ChartPin("https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "75.15.1")
         case .loki: ChartPin("https://grafana.github.io/helm-charts", "loki", "6.33.0")
         case .tempo: ChartPin("https://grafana.github.io/helm-charts", "tempo", "1.23.2")
         case .alloy: ChartPin("https://grafana.github.io/helm-charts", "alloy", "1.2.0")
@@ -52,7 +56,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         case .ingressNginx: ClusterNamespaces.ingressNginx
         case .externalSecrets: ClusterNamespaces.externalSecrets
         case .kyverno: ClusterNamespaces.kyverno
-        case .kubePrometheusStack, .loki, .tempo, .alloy: ClusterNamespaces.monitoring
+        case .prometheusOperatorCRDs, .kubePrometheusStack, .loki, .tempo, .alloy: ClusterNamespaces.monitoring
         case .velero: ClusterNamespaces.velero
         case .cloudnativePG: ClusterNamespaces.postgresOperator
         }
@@ -62,7 +66,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
     public var area: ClusterArea {
         switch self {
         case .argoCD, .ingressNginx, .externalSecrets: .base
-        case .kyverno, .kubePrometheusStack, .loki, .tempo, .alloy, .velero: .ops
+        case .prometheusOperatorCRDs, .kyverno, .kubePrometheusStack, .loki, .tempo, .alloy, .velero: .ops
         case .cloudnativePG: .data
         }
     }
@@ -70,8 +74,21 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
     /// Components whose chart installs CustomResourceDefinitions that later waves use.
     public var installsCRDs: Bool {
         switch self {
-        case .argoCD, .externalSecrets, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG: true
+        case .argoCD, .prometheusOperatorCRDs, .externalSecrets, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG: true
         case .ingressNginx, .loki, .tempo, .alloy: false
+        }
+    }
+
+    /// The sync wave of the component's Application: the monitoring CRDs first (every
+    /// later chart may render ServiceMonitors), External Secrets before the ExternalSecrets
+    /// (`SyncWave.secrets`) the other charts read, then the other CRD components, and the
+    /// rest with the data stores.
+    public var wave: Int {
+        switch self {
+        case .prometheusOperatorCRDs: SyncWave.monitoringCRDs
+        case .externalSecrets: SyncWave.secretsOperator
+        case .argoCD, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG: SyncWave.crdComponents
+        case .ingressNginx, .loki, .tempo, .alloy: SyncWave.data
         }
     }
 
@@ -91,7 +108,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         case .ingressNginx: [PortProtocol(80), PortProtocol(443), PortProtocol(8443)]
         case .kyverno, .cloudnativePG: [PortProtocol(9443)]
         case .externalSecrets, .kubePrometheusStack: [PortProtocol(10250)]
-        case .argoCD, .loki, .tempo, .alloy, .velero: []
+        case .argoCD, .prometheusOperatorCRDs, .loki, .tempo, .alloy, .velero: []
         }
     }
 

@@ -1,12 +1,16 @@
 import BlueprintModel
 import Renderer
 
-/// Prometheus Operator objects for the services: a ServiceMonitor scraping each
-/// service's metrics port and path, and a PrometheusRule alerting when a service is
-/// down, below its minimum replicas, or restarting.
+/// Prometheus Operator objects for the services: for a service declaring `metrics`, a
+/// ServiceMonitor scraping its metrics port and path and an alert when no instance
+/// answers scrapes; for every service, alerts (from kube-state-metrics) when it runs
+/// below its minimum replicas or keeps restarting. A service without `metrics` is not
+/// scraped: a `Down` alert on a scrape that never happens would fire forever.
 public enum ServiceMonitoring {
     public static func objects(_ context: ClusterContext) -> [YAMLNode] {
-        context.services.flatMap { [serviceMonitor($0, context), rules($0, context)] }
+        context.services.flatMap { service in
+            (service.declaresMetrics ? [serviceMonitor(service, context)] : []) + [rules(service, context)]
+        }
     }
 
     static func annotations() -> [String: String] {
@@ -51,16 +55,17 @@ public enum ServiceMonitoring {
                           labels: context.labels(name: service.name, component: "monitoring"), annotations: annotations(), [
             ("spec", .map([("groups", [.map([
                 ("name", .string("\(service.name).rules")),
-                ("rules", [
+                ("rules", .sequence((service.declaresMetrics ? [
                     alert("Down", "sum(\(up)) == 0 or absent(\(up))", for: "5m", severity: "critical",
                           summary: "\(service.name) has no instance answering scrapes"),
+                ] : []) + [
                     alert("ReplicasUnavailable",
                           "kube_deployment_status_replicas_available{namespace=\"\(namespace)\",deployment=\"\(service.name)\"} < \(minimum)",
                           for: "10m", severity: "warning", summary: "\(service.name) runs fewer than \(minimum) available replicas"),
                     alert("Restarting",
                           "increase(kube_pod_container_status_restarts_total{namespace=\"\(namespace)\",container=\"\(service.name)\"}[15m]) > 3",
                           for: "5m", severity: "warning", summary: "\(service.name) containers restart repeatedly"),
-                ]),
+                ])),
             ])])])),
         ])
     }
