@@ -29,7 +29,9 @@ struct BlueprintBringUpTests {
         clusters.flatMap(\.findings).map { "\($0.severity.rawValue) [\($0.check.rawValue)] \($0.cluster) \($0.application): \($0.object): \($0.message)" }
     }
 
-    @Test(arguments: ["galaxy"])
+    /// galaxy (DigitalOcean + Azure, strict, dev-local), meridian (GCP, relaxed), harbor
+    /// (on-prem, strict, dev-local), atlas (Azure, relaxed, no object store).
+    @Test(arguments: ["galaxy", "meridian/meridian", "harbor/harbor", "atlas/atlas"])
     func knownFindingsOnly(_ name: String) throws {
         guard try Self.rendererAvailable() else { return }
         let loaded = try Pipeline.load(blueprint: TestTools.packageRoot.appendingPathComponent("blueprints/\(name).yaml").path)
@@ -41,7 +43,7 @@ struct BlueprintBringUpTests {
             #expect(cluster.applications.count >= 10, "\(cluster.cluster): \(cluster.applications.map(\.name))")
         }
         let actual = Self.lines(clusters)
-        let known = TestTools.packageRoot.appendingPathComponent("Tests/BringUpTests/Known/\(name).txt")
+        let known = TestTools.packageRoot.appendingPathComponent("Tests/BringUpTests/Known/\(name.split(separator: "/").last!).txt")
         if ProcessInfo.processInfo.environment["SCAFFOLD_RECORD_FINDINGS"] == "1" {
             try Data((actual.joined(separator: "\n") + "\n").utf8).write(to: known)
             Issue.record("recorded \(actual.count) findings into \(known.path); unset SCAFFOLD_RECORD_FINDINGS and review the diff")
