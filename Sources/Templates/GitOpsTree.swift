@@ -92,6 +92,17 @@ public enum GitOpsTree {
                 data: [("admin-user", ExternalSecrets.platformKey(context, "ops", "grafana", "admin-user")),
                        ("admin-password", ExternalSecrets.platformKey(context, "ops", "grafana", "admin-password"))],
                 wave: SyncWave.secrets)]
+        case .tempo:
+            // The chart's own ServiceMonitor always scrapes a `jaeger-metrics` port that its
+            // Service has only with tempo-query enabled; scaffold monitors the port it serves.
+            return [K8s.object("monitoring.coreos.com/v1", "ServiceMonitor", name: "tempo", namespace: ClusterNamespaces.monitoring,
+                               labels: context.labels(name: "tempo", component: "platform"),
+                               annotations: SyncWave.annotations(SyncWave.monitoring), [
+                ("spec", .map([
+                    ("selector", K8s.matchLabels([Labels.name: "tempo", Labels.instance: "tempo"])),
+                    ("endpoints", [.map([("port", "tempo-prom-metrics"), ("path", "/metrics")])]),
+                ])),
+            ])]
         default:
             return []
         }

@@ -194,11 +194,13 @@ import Testing
             #expect(location["spec"]?["objectStorage"]?["bucket"]?.scalarText == "backups")
             let schedule = try #require(objects.first { GitOps.kind($0) == "Schedule" })
             #expect(schedule["spec"]?["schedule"]?.scalarText == "0 2 * * *")
-            // ServiceMonitors and PrometheusRules for every service.
+            // ServiceMonitors for every service that serves metrics
+            // (and Tempo's own monitor, which scaffold renders instead of the chart's).
             let blueprint = loaded.view(scope.environment)
-            for kind in ["ServiceMonitor", "PrometheusRule"] {
-                #expect(Set(objects.filter { GitOps.kind($0) == kind }.map(GitOps.name)) == Set(blueprint.services.map(\.name)))
-            }
+            let measured = Set(blueprint.services.filter(\.declaresMetrics).map(\.name))
+            #expect(Set(objects.filter { GitOps.kind($0) == "ServiceMonitor" }.map(GitOps.name)) == measured.union(["tempo"]))
+            // Every service keeps its workload alerts; only measured ones get metric alerts.
+            #expect(Set(objects.filter { GitOps.kind($0) == "PrometheusRule" }.map(GitOps.name)) == Set(blueprint.services.map(\.name)))
             let monitor = try #require(objects.first { GitOps.kind($0) == "ServiceMonitor" && GitOps.name($0) == "backend-api" })
             #expect(monitor["spec"]?["endpoints"]?.items.first?["port"]?.scalarText == "metrics")
         }
@@ -260,7 +262,13 @@ import Testing
         let plan = Generator.plan(for: loaded)
         let k3d = try #require(plan.files.first { $0.path == "cluster/bootstrap/dev-local-tr/k3d.yaml" })
         #expect(k3d.contents.contains("label: scaffold.dev/region=tr"))
-        #expect(!plan.files.contains { $0.path.hasPrefix("cluster/bootstrap/staging") })
+        #expect(!plan.files.contains { $0.path == "cluster/bootstrap/staging-tr/k3d.yaml" })
+        // Every cluster has its bootstrap: Argo CD's chart, its namespace, the projects and the root.
+        for cluster in ["dev-local-tr", "staging-tr", "production-tr", "staging-es", "production-es"] {
+            let bootstrap = try #require(plan.files.first { $0.path == "cluster/bootstrap/\(cluster)/kustomization.yaml" })
+            #expect(bootstrap.contents.contains("helmCharts:") && bootstrap.contents.contains("valuesFile: argo-cd-values.yaml"))
+            #expect(plan.files.contains { $0.path == "cluster/bootstrap/\(cluster)/root.yaml" })
+        }
         let dev = try #require(plan.files.first { $0.path == "cluster/ops/dev-local-tr/policies.yaml" })
         let staging = try #require(plan.files.first { $0.path == "cluster/ops/staging-tr/policies.yaml" })
         #expect(dev.contents.contains("failureAction: Audit") && !dev.contents.contains("failureAction: Enforce"))

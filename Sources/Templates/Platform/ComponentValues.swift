@@ -158,7 +158,8 @@ public enum ComponentValues {
                     ]))]))])),
                 ])),
                 ("persistence", .map([("enabled", true), ("size", context.environment.isLocal ? "5Gi" : "20Gi")])),
-                ("serviceMonitor", .map([("enabled", true)])),
+                // scaffold renders Tempo's ServiceMonitor itself (GitOpsTree.componentObjects).
+                ("serviceMonitor", .map([("enabled", false)])),
             ])
         case .alloy:
             return .map([
