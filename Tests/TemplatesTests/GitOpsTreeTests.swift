@@ -171,7 +171,7 @@ import Testing
             let objects = try #require(builds[scope.name])
             let applications = objects.filter { GitOps.kind($0) == "Application" }
             let names = Set(applications.map(GitOps.name))
-            for component in ["argo-cd", "ingress-nginx", "external-secrets", "kyverno", "kube-prometheus-stack", "loki", "tempo",
+            for component in ["argo-cd", "prometheus-operator-crds", "ingress-nginx", "external-secrets", "kyverno", "kube-prometheus-stack", "loki", "tempo",
                               "velero", "cloudnative-pg", "data-postgres", "data-cache", "data-objects"] {
                 #expect(names.contains(component), "\(scope.name) lacks \(component)")
             }
@@ -194,11 +194,11 @@ import Testing
             #expect(location["spec"]?["objectStorage"]?["bucket"]?.scalarText == "backups")
             let schedule = try #require(objects.first { GitOps.kind($0) == "Schedule" })
             #expect(schedule["spec"]?["schedule"]?.scalarText == "0 2 * * *")
-            // ServiceMonitors and PrometheusRules for every service.
+            // A ServiceMonitor for every service declaring metrics, PrometheusRules for every service.
             let blueprint = loaded.view(scope.environment)
-            for kind in ["ServiceMonitor", "PrometheusRule"] {
-                #expect(Set(objects.filter { GitOps.kind($0) == kind }.map(GitOps.name)) == Set(blueprint.services.map(\.name)))
-            }
+            #expect(Set(objects.filter { GitOps.kind($0) == "ServiceMonitor" }.map(GitOps.name))
+                    == Set(blueprint.services.filter(\.declaresMetrics).map(\.name)))
+            #expect(Set(objects.filter { GitOps.kind($0) == "PrometheusRule" }.map(GitOps.name)) == Set(blueprint.services.map(\.name)))
             let monitor = try #require(objects.first { GitOps.kind($0) == "ServiceMonitor" && GitOps.name($0) == "backend-api" })
             #expect(monitor["spec"]?["endpoints"]?.items.first?["port"]?.scalarText == "metrics")
         }
