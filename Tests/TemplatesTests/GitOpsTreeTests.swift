@@ -171,7 +171,7 @@ import Testing
             let objects = try #require(builds[scope.name])
             let applications = objects.filter { GitOps.kind($0) == "Application" }
             let names = Set(applications.map(GitOps.name))
-            for component in ["argo-cd", "ingress-nginx", "external-secrets", "kyverno", "kube-prometheus-stack", "loki", "tempo",
+            for component in ["argo-cd", "prometheus-operator-crds", "ingress-nginx", "external-secrets", "kyverno", "kube-prometheus-stack", "loki", "tempo",
                               "velero", "cloudnative-pg", "data-postgres", "data-cache", "data-objects"] {
                 #expect(names.contains(component), "\(scope.name) lacks \(component)")
             }

@@ -1,0 +1,239 @@
+import BlueprintModel
+import Foundation
+import Renderer
+@testable import Templates
+import TestSupport
+import Testing
+
+/// The Helm values scaffold generates, checked as values and, where the chart is at
+/// hand (`../shared/charts`, `../shared/tools/render-chart`), rendered by the real chart.
+@Suite struct ChartValuesTests {
+    static func context(_ cluster: String) throws -> ClusterContext {
+        let loaded = try GitOps.galaxy()
+        return try #require(ClusterContext.all(loaded).first { $0.scope.name == cluster })
+    }
+
+    static func store(_ name: String, _ context: ClusterContext) throws -> DataStore {
+        try #require(context.dataStores.first { $0.name == name })
+    }
+
+    // MARK: Values
+
+    @Test func redisHasNoRBACAndFitsItsReplicaCount() throws {
+        for (cluster, replicas, minReplicas, quorum) in [("dev-local-tr", 1, 0, 1), ("staging-tr", 3, 1, 2), ("production-es", 3, 1, 2)] {
+            let context = try Self.context(cluster)
+            let values = DataStores.values(try Self.store("cache", context), context)
+            #expect(values["replicas"] == .int(replicas), "\(cluster)")
+            #expect(values["rbac"]?["create"] == .bool(false), "\(cluster): the data project admits no Role")
+            #expect(values["redis"]?["config"]?["min-replicas-to-write"] == .int(minReplicas), "\(cluster)")
+            #expect(values["sentinel"]?["quorum"] == .int(quorum), "\(cluster)")
+        }
+    }
+
+    @Test func minioPostJobRunsOnRegionNodes() throws {
+        let context = try Self.context("staging-es")
+        let values = DataStores.values(try Self.store("objects", context), context)
+        #expect(values["postJob"]?["nodeSelector"]?[Residency.nodeLabel]?.scalarText == "es")
+        #expect(values["nodeSelector"]?[Residency.nodeLabel]?.scalarText == "es")
+        #expect(values["users"]?.items.isEmpty == true, "no default console user")
+    }
+
+    @Test func kubePrometheusStackLeavesCRDsAndKubeSystemAlone() throws {
+        let context = try Self.context("production-tr")
+        let values = ComponentValues.values(.kubePrometheusStack, context)
+        #expect(values["crds"]?["enabled"] == .bool(false))
+        for component in ["kubeControllerManager", "kubeScheduler", "kubeProxy", "kubeEtcd", "coreDns"] {
+            #expect(values[component]?["enabled"] == .bool(false), "\(component)")
+        }
+        let crds = ComponentValues.values(.prometheusOperatorCRDs, context)
+        #expect(crds["crds"]?["enabled"] == .bool(true))
+        #expect(crds["prometheusOperator"]?["enabled"] == .bool(false))
+    }
+
+    @Test func componentWavesFollowThePlan() {
+        #expect(PlatformComponent.prometheusOperatorCRDs.wave == -19)
+        #expect(PlatformComponent.externalSecrets.wave == -18)
+        #expect(SyncWave.secrets == -17)
+        for component in [PlatformComponent.argoCD, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG] {
+            #expect(component.wave == SyncWave.crdComponents, "\(component)")
+        }
+        for component in PlatformComponent.allCases {
+            #expect(component.wave > SyncWave.namespaces && component.wave <= SyncWave.data, "\(component)")
+        }
+    }
+
+    @Test func platformAndDataStoreExternalSecretsComeRightAfterExternalSecrets() throws {
+        let context = try Self.context("staging-tr")
+        let secrets = GitOpsTree.componentObjects(.kubePrometheusStack, context) + Backups.objects(context)
+            + context.dataStores.flatMap { DataStores.objects($0, context) }
+        let externalSecrets = secrets.filter { $0["kind"]?.scalarText == "ExternalSecret" }
+        #expect(externalSecrets.count == 6)
+        for secret in externalSecrets {
+            #expect(secret["metadata"]?["annotations"]?[SyncWave.annotation]?.scalarText == "-17", "\(GitOps.name(secret))")
+        }
+    }
+
+    @Test func ingressAndExternalSecretsUseTheChartsKeys() throws {
+        let staging = try Self.context("staging-tr")
+        let ingress = ComponentValues.values(.ingressNginx, staging)
+        #expect(ingress["controller"]?["podDisruptionBudget"] == nil)
+        #expect(ingress["controller"]?["minAvailable"] == .int(1))
+        #expect(ComponentValues.values(.externalSecrets, staging)["leaderElect"] == .bool(true))
+        #expect(ComponentValues.values(.externalSecrets, try Self.context("dev-local-tr"))["leaderElect"] == .bool(false))
+    }
+
+    @Test func alloyCollectsOnlyItsOwnNodeFromDisk() throws {
+        let context = try Self.context("staging-tr")
+        let values = ComponentValues.values(.alloy, context)
+        #expect(values["alloy"]?["mounts"]?["varlog"] == .bool(true))
+        let config = try #require(values["alloy"]?["configMap"]?["content"]?.scalarText)
+        #expect(config.contains(#"field = "spec.nodeName=" + sys.env("HOSTNAME")"#))
+        #expect(config.contains(#"replacement   = "/var/log/pods/*$1/*.log""#))
+        #expect(config.contains("loki.source.file"))
+        #expect(!config.contains("loki.source.kubernetes"))
+        for label in ["namespace", "pod", "container"] { #expect(config.contains(#"target_label  = "\#(label)""#)) }
+    }
+
+    @Test func sizingGrowsWithTheEnvironmentAndStorage() throws {
+        let local = try Self.context("dev-local-tr")
+        let staging = try Self.context("staging-tr")
+        let production = try Self.context("production-tr")
+        let small = WorkloadSizing.resources(.server, local)
+        #expect(small["requests"]?["cpu"]?.scalarText == "50m")
+        #expect(small["limits"]?["memory"]?.scalarText == "1Gi")
+        #expect(WorkloadSizing.resources(.server, staging)["limits"]?["memory"]?.scalarText == "2Gi")
+        #expect(WorkloadSizing.resources(.server, production)["limits"]?["memory"]?.scalarText == "4Gi")
+        // 200Gi of MinIO: memory ×4 outside local clusters, not locally.
+        let objects = try Self.store("objects", production)
+        #expect(WorkloadSizing.resources(.dataStore, production, storage: objects.storage)["limits"]?["memory"]?.scalarText == "16Gi")
+        #expect(WorkloadSizing.resources(.dataStore, local, storage: objects.storage)["limits"]?["memory"]?.scalarText == "1Gi")
+    }
+
+    @Test func onlyServicesWithMetricsAreScrapedAndAlertedOnScrapes() throws {
+        let context = try Self.context("staging-tr")
+        let objects = ServiceMonitoring.objects(context)
+        let monitors = objects.filter { $0["kind"]?.scalarText == "ServiceMonitor" }.map(GitOps.name)
+        #expect(monitors == ["backend-api"])
+        let rules = objects.filter { $0["kind"]?.scalarText == "PrometheusRule" }
+        #expect(Set(rules.map(GitOps.name)) == Set(context.services.map(\.name)))
+        for rule in rules {
+            let alerts = rule["spec"]?["groups"]?.items.first?["rules"]?.items.compactMap { $0["alert"]?.scalarText } ?? []
+            #expect(alerts.contains { $0.hasSuffix("Down") } == (GitOps.name(rule) == "backend-api"), "\(GitOps.name(rule)): \(alerts)")
+        }
+    }
+
+    // MARK: Rendered by the charts
+
+    /// Every pod of the data store charts (hooks included) carries the region node
+    /// selector, every container of the data and observability charts has requests and
+    /// limits, redis-ha renders no RBAC, the CRD Application only CRDs, and
+    /// kube-prometheus-stack nothing outside `monitoring`.
+    @Test func chartsRenderedWithTheValuesComeUp() throws {
+        let renderChart = TestTools.sharedRoot.appendingPathComponent("tools/render-chart").path
+        guard FileManager.default.fileExists(atPath: renderChart), try TestTools.require("python3") else {
+            Issue.record("render-chart or python3 missing: charts not rendered (CI fails here)")
+            return
+        }
+        let loaded = try GitOps.galaxy()
+        let folder = try TemporaryDirectory(prefix: "chart-values")
+        try GitOps.writeOps(Generator.plan(for: loaded), to: folder.url)
+        for context in ClusterContext.all(loaded) where ["dev-local-tr", "staging-es"].contains(context.scope.name) {
+            func render(_ name: String, chart: ChartPin, area: ClusterArea, namespace: String) throws -> [YAMLNode] {
+                let values = folder.url.appendingPathComponent("\(area.directory(context.scope))/values/\(name).yaml").path
+                let chartDirectory = TestTools.sharedRoot.appendingPathComponent("charts/\(chart.chart)-\(chart.version)").path
+                let result = try TestTools.run("python3", [renderChart, chartDirectory, "--values", values, "--release", name,
+                                                          "--namespace", namespace, "--include-crds", "--skip-tests",
+                                                          "--api-versions", "monitoring.coreos.com/v1"])
+                try #require(result.succeeded, "\(name): \(result.stderr)")
+                return try GitOps.documents(result.stdout)
+            }
+            let cluster = context.scope.name
+            for store in context.dataStores {
+                let objects = try render(DataStores.applicationName(store), chart: DataStores.chart(for: store.kind), area: .data,
+                                         namespace: ClusterNamespaces.dataStore(store.name))
+                for object in objects {
+                    #expect(!["Role", "RoleBinding"].contains(GitOps.kind(object)), "\(cluster) \(store.name): \(GitOps.name(object))")
+                }
+                for pod in Self.podSpecs(objects) {
+                    #expect(pod.spec["nodeSelector"]?[Residency.nodeLabel]?.scalarText == context.scope.region, "\(cluster) \(pod.name)")
+                    Self.expectSized(pod, cluster)
+                }
+            }
+            for component in [PlatformComponent.kubePrometheusStack, .loki, .tempo, .alloy, .velero] {
+                let objects = try render(component.rawValue, chart: component.chart, area: component.area, namespace: component.namespace)
+                for pod in Self.podSpecs(objects) { Self.expectSized(pod, cluster) }
+                if component == .kubePrometheusStack {
+                    #expect(!objects.contains { GitOps.kind($0) == "CustomResourceDefinition" })
+                    for object in objects {
+                        let namespace = GitOps.namespace(object)
+                        #expect(namespace == nil || namespace == ClusterNamespaces.monitoring, "\(GitOps.kind(object))/\(GitOps.name(object))")
+                    }
+                    for kind in ["Prometheus", "Alertmanager"] {
+                        let object = try #require(objects.first { GitOps.kind($0) == kind })
+                        #expect(object["spec"]?["resources"]?["limits"]?["memory"] != nil, "\(kind)")
+                    }
+                }
+            }
+            let crds = try render(PlatformComponent.prometheusOperatorCRDs.rawValue, chart: PlatformComponent.prometheusOperatorCRDs.chart,
+                                  area: .ops, namespace: ClusterNamespaces.monitoring)
+            #expect(crds.count == 10)
+            #expect(crds.allSatisfy { GitOps.kind($0) == "CustomResourceDefinition" })
+        }
+    }
+
+    struct PodSpec {
+        var name: String
+        var spec: YAMLNode
+    }
+
+    static func podSpecs(_ objects: [YAMLNode]) -> [PodSpec] {
+        objects.compactMap { object in
+            let kind = GitOps.kind(object)
+            let spec: YAMLNode? = switch kind {
+            case "Deployment", "StatefulSet", "DaemonSet", "Job": object["spec"]?["template"]?["spec"]
+            case "CronJob": object["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]
+            case "Pod": object["spec"]
+            default: nil
+            }
+            return spec.map { PodSpec(name: "\(kind)/\(GitOps.name(object))", spec: $0) }
+        }
+    }
+
+    static func expectSized(_ pod: PodSpec, _ cluster: String) {
+        for container in (pod.spec["initContainers"]?.items ?? []) + (pod.spec["containers"]?.items ?? []) {
+            for kind in ["requests", "limits"] {
+                for resource in ["cpu", "memory"] {
+                    #expect(container["resources"]?[kind]?[resource] != nil,
+                            "\(cluster) \(pod.name) \(container["name"]?.scalarText ?? ""): no \(kind).\(resource)")
+                }
+            }
+        }
+    }
+}
+
+/// The other example blueprints: each validates and generates, and together with
+/// galaxy they cover every cloud.
+@Suite struct ExampleBlueprintTests {
+    @Test(arguments: ["meridian", "harbor", "atlas"])
+    func exampleBlueprintGenerates(_ name: String) throws {
+        let path = TestTools.packageRoot.appendingPathComponent("blueprints/\(name)/\(name).yaml").path
+        let loaded = try BlueprintLoader.load(path: path)
+        let plan = Generator.plan(for: loaded)
+        #expect(!plan.files(in: .ops).isEmpty)
+        let contexts = ClusterContext.all(loaded)
+        #expect(!contexts.isEmpty)
+        for context in contexts {
+            let components = PlatformComponent.installed(in: context)
+            #expect(components.contains(.velero) == (context.backupStore != nil), "\(name) \(context.scope.name)")
+        }
+    }
+
+    @Test func examplesCoverEveryCloud() throws {
+        var clouds: Set<String> = []
+        for name in ["galaxy", "meridian/meridian", "harbor/harbor", "atlas/atlas"] {
+            let loaded = try BlueprintLoader.load(path: TestTools.packageRoot.appendingPathComponent("blueprints/\(name).yaml").path)
+            for context in ClusterContext.all(loaded) { clouds.insert(context.region.cloud) }
+        }
+        #expect(clouds.isSuperset(of: ["digitalocean", "azure", "gcp", "onprem"]))
+    }
+}
