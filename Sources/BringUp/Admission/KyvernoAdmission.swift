@@ -237,21 +237,7 @@ public struct KyvernoAdmission: AdmissionEvaluator {
     }
 
     /// `*` any run, `?` one character (kyverno `pkg/utils/wildcard`).
-    static func wildcard(_ pattern: String, _ value: String) -> Bool {
-        let p = Array(pattern), v = Array(value)
-        var memo = [Int: Bool]()
-        func go(_ i: Int, _ j: Int) -> Bool {
-            let key = i * (v.count + 1) + j
-            if let known = memo[key] { return known }
-            let result: Bool
-            if i == p.count { result = j == v.count }
-            else if p[i] == "*" { result = go(i + 1, j) || (j < v.count && go(i, j + 1)) }
-            else { result = j < v.count && (p[i] == "?" || p[i] == v[j]) && go(i + 1, j + 1) }
-            memo[key] = result
-            return result
-        }
-        return go(0, 0)
-    }
+    static func wildcard(_ pattern: String, _ value: String) -> Bool { Wildcard.matches(pattern, value) }
 
     /// `deny.conditions`: true when the request is denied.
     static func deny(_ conditions: ManifestValue, _ resource: ManifestValue, namespace: String) -> Bool {
