@@ -1,0 +1,28 @@
+/// Kyverno's glob: `*` matches any run of characters, `?` exactly one
+/// (KY `ext/wildcard` `Match`, used for patterns, namespaces, names and image references).
+enum Wildcard {
+    static func match(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern.unicodeScalars), t = Array(text.unicodeScalars)
+        var pi = 0, ti = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] == "?" || p[pi] == t[ti] {
+                pi += 1; ti += 1
+            } else if pi < p.count, p[pi] == "*" {
+                star = pi; mark = ti; pi += 1
+            } else if star >= 0 {
+                pi = star + 1; mark += 1; ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+
+    static func containsWildcard(_ text: String) -> Bool { text.contains("*") || text.contains("?") }
+
+    /// True when any pattern matches (`wildcard.CheckPatterns`).
+    static func matchAny(_ patterns: [String], _ text: String) -> Bool {
+        patterns.contains { match($0, text) }
+    }
+}
