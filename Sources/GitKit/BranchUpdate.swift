@@ -59,15 +59,18 @@ extension Repository {
         var new = commitID.raw
         var out: OpaquePointer?
         let code: Int32
-        let function: String
         if let expected {
             var old = expected.raw
             code = git_reference_create_matching(&out, pointer, name, &new, 1, &old, reflogMessage)
-            function = "git_reference_create_matching"
         } else {
-            code = git_reference_create(&out, pointer, name, &new, 0, reflogMessage)
-            function = "git_reference_create"
+            // "Must not exist yet" is the all-zero id, checked under the ref's lock.
+            // (`git_reference_create` with force 0 checks existence before taking the
+            // lock, so two creators can both pass and the second silently overwrites
+            // the first: seen as two bots both "creating" the same branch.)
+            var absent = git_oid()
+            code = git_reference_create_matching(&out, pointer, name, &new, 0, &absent, reflogMessage)
         }
+        let function = "git_reference_create_matching"
         do {
             try check(code, function)
         } catch {

@@ -28,7 +28,7 @@ struct BranchUpdateTests {
         let createOnly = try #require(throws: BranchConflict.self) {
             try repository.updateBranch("main", to: stale, expecting: nil, reflogMessage: "create")
         }
-        #expect(createOnly.underlying.function == "git_reference_create")
+        #expect(createOnly.underlying.function == "git_reference_create_matching")
         #expect(try repository.branchTip("main") == second)
 
         // The same expectation, fresh, succeeds.
@@ -117,6 +117,45 @@ struct BranchUpdateTests {
         }
         #expect(result == .unchanged(tip: tip))
         #expect(try repository.branchTip("main") == tip)
+    }
+
+    @Test("racing creators of one new branch: exactly one wins, every other gets a BranchConflict")
+    func racingCreatorsOfANewBranch() async throws {
+        let dir = try TemporaryDirectory(prefix: "gitkit-create-race")
+        let repository = try Repository.create(at: dir.path, bare: true)
+        let base = try commitFiles(repository, writes(["a": "0"]))
+        let path = dir.path
+        let creators = 8, rounds = 25
+        var lost = 0
+        for round in 0..<rounds {
+            // Each creator's own commit, written before the race so only the ref swap races.
+            let commits = try (0..<creators).map { creator in
+                try repository.createCommit(
+                    tree: repository.buildTree(base: repository.commit(base).treeID, changes: writes(["c": "\(round)/\(creator)"])),
+                    parents: [base], message: "round \(round) creator \(creator)", author: testSignature, committer: testSignature)
+            }
+            let branch = "topic/round-\(round)"
+            let winners = try await withThrowingTaskGroup(of: ObjectID?.self) { group in
+                for commit in commits {
+                    group.addTask {
+                        let own = try Repository.open(at: path)
+                        do {
+                            try own.updateBranch(branch, to: commit, expecting: nil, reflogMessage: "create")
+                            return commit
+                        } catch is BranchConflict {
+                            return nil
+                        }
+                    }
+                }
+                var winners: [ObjectID] = []
+                for try await winner in group { if let winner { winners.append(winner) } }
+                return winners
+            }
+            #expect(winners.count == 1, "round \(round): \(winners.count) creators were told they created \(branch)")
+            if winners.count != 1 { lost += 1 }
+            #expect(try repository.branchTip(branch) == winners.first)
+        }
+        #expect(lost == 0)
     }
 
     @Test("concurrent writers on one branch: every change lands exactly once")
