@@ -12,7 +12,7 @@ extension FuzzEntry {
         for statement in statements {
             check(!statement.text.isEmpty, "an empty statement")
             check(statement.line >= previous && statement.line <= lineCount, "statement line \(statement.line) out of order")
-            check(statement.text.last.map { !$0.isWhitespace } ?? false, "untrimmed statement")
+            check(statement.text.utf8.last.map { !SQLStatementSplitter.isSQLWhitespace($0) } ?? false, "untrimmed statement")
             previous = statement.line
         }
     }

@@ -48,9 +48,9 @@ public enum SQLStatementSplitter {
 
         func finishStatement(at end: Int) {
             if let first = firstContent {
-                let text = String(decoding: bytes[first..<end], as: UTF8.self)
-                    .trimmingTrailingWhitespace()
-                statements.append(Statement(text: text, line: contentLine))
+                var last = end
+                while last > first, isSQLWhitespace(bytes[last - 1]) { last -= 1 }
+                statements.append(Statement(text: String(decoding: bytes[first..<last], as: UTF8.self), line: contentLine))
             }
             firstContent = nil
         }
@@ -112,8 +112,8 @@ public enum SQLStatementSplitter {
             case UInt8(ascii: ";"):
                 finishStatement(at: index)
                 index += 1
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
-                index += 1
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), 0x0C, 0x0B:
+                index += 1  // PostgreSQL's whitespace: space, tab, CR, form feed, vertical tab (and newline above)
             default:
                 noteContent()
                 // Consume a whole word, so a `$` inside an identifier (`a$b`) is not read as a dollar quote.
@@ -129,6 +129,12 @@ public enum SQLStatementSplitter {
         }
         finishStatement(at: bytes.count)
         return statements
+    }
+
+    /// PostgreSQL's whitespace bytes (`scan.l`: space, tab, newline, CR, form feed, vertical tab).
+    /// Other Unicode spaces are identifier characters to PostgreSQL, so they are not trimmed.
+    public static func isSQLWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
 
     private static func isIdentifierByte(_ byte: UInt8) -> Bool {
@@ -169,13 +175,5 @@ public enum SQLStatementSplitter {
             }
             index += 1
         }
-    }
-}
-
-extension String {
-    fileprivate func trimmingTrailingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
     }
 }

@@ -35,6 +35,15 @@ struct SQLStatementSplitterTests {
         #expect(try SQLStatementSplitter.split("SELECT 1;\n-- trailing\n").map(\.text) == ["SELECT 1"])
     }
 
+    @Test("form feed and vertical tab are PostgreSQL whitespace; other Unicode spaces are not")
+    func postgresWhitespace() throws {
+        // Found by fuzzing (Fuzz/Regressions/sql): "\u{0C};" gave an empty statement.
+        #expect(try SQLStatementSplitter.split("\u{0C};\u{0B} ;").isEmpty)
+        #expect(try SQLStatementSplitter.split("SELECT 1\u{0C}\u{0B};").map(\.text) == ["SELECT 1"])
+        // A no-break space is an identifier character to PostgreSQL: sent on, so the server reports it.
+        #expect(try SQLStatementSplitter.split("\u{A0};").map(\.text) == ["\u{A0}"])
+    }
+
     @Test("unterminated quoting is reported with its line")
     func unterminated() {
         #expect(throws: SQLStatementSplitter.UnterminatedError(construct: "string literal", line: 2)) {
