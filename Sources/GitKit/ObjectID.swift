@@ -13,12 +13,29 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
         self.init(pointer.pointee)
     }
 
-    /// Parses a full 40-character hexadecimal id; nil when malformed.
+    /// Parses a full 40-character hexadecimal id (either case); nil when malformed.
+    ///
+    /// Parsed in Swift: `git_oid_fromstrn` reports bad input through libgit2's per-thread
+    /// error state, which does not exist before `git_libgit2_init` (a test process that
+    /// parsed a bad id before opening any repository crashed in `git_error_set`).
     public init?(hex: String) {
-        guard hex.utf8.count == 40 else { return nil }
-        var oid = git_oid()
-        guard git_oid_fromstrn(&oid, hex, 40) == 0 else { return nil }
-        self.init(oid)
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 40 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        for index in stride(from: 0, to: 40, by: 2) {
+            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        self.bytes = bytes
     }
 
     /// The id as libgit2's C struct, for passing into calls.

@@ -103,5 +103,10 @@ struct RepositoryTests {
         #expect(id.shortHex == "4b825dc642cb")
         #expect(ObjectID(hex: "xyz") == nil)
         #expect(ObjectID(hex: String(repeating: "g", count: 40)) == nil)
+        #expect(ObjectID(hex: hex.uppercased())?.hex == hex)
+        #expect(ObjectID(hex: String(hex.dropLast(2)) + "é") == nil, "40 bytes, not 40 digits")
+        // Nothing to parse when the first git call of a process is a bad id: this ran
+        // through git_oid_fromstrn, whose error path crashed before git_libgit2_init.
+        #expect(ObjectID(hex: String(hex.dropLast()) + "z") == nil)
     }
 }
