@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PlatformAPI
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -13,11 +14,13 @@ final class LiveInstance: Sendable {
     let runtime: PlatformRuntime
     let port: Int
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
-    private init(runtime: PlatformRuntime, port: Int, task: Task<Void, any Error>) {
+    private init(runtime: PlatformRuntime, port: Int, task: Task<Void, any Error>, group: ServiceGroup) {
         self.runtime = runtime
         self.port = port
         self.task = task
+        self.group = group
     }
 
     static let jwtSecret = "test-secret-0123456789abcdef0123456789abcdef"
@@ -50,13 +53,16 @@ final class LiveInstance: Sendable {
             continuation.yield(channel.localAddress?.port ?? 0)
             continuation.finish()
         }
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        // Run as production does, so that `stop()` is SIGTERM's graceful shutdown (server
+        // first, then the background loops and the database pool), not a cancellation.
+        let group = ServiceGroup(configuration: .init(services: [app], logger: runtime.logger))
+        let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
             task.cancel()
             throw ScenarioError("the instance did not start listening")
         }
-        let instance = LiveInstance(runtime: runtime, port: port, task: task)
+        let instance = LiveInstance(runtime: runtime, port: port, task: task, group: group)
         let deadline = ContinuousClock.now + .seconds(20)
         while await runtime.readiness().values.contains(false) {
             guard ContinuousClock.now < deadline else {
@@ -75,10 +81,11 @@ final class LiveInstance: Sendable {
         }
     }
 
-    /// Stops the instance gracefully and waits until it has, for at most `limit`: an instance
-    /// that does not finish its shutdown is a failure of the test, not a hung suite.
-    func stop(within limit: Duration = .seconds(30)) async {
-        task.cancel()
+    /// Stops the instance gracefully (what SIGTERM does) and waits until it has, for at most
+    /// `limit`: an instance that does not finish its shutdown is a failure of the test, and
+    /// is then cancelled, not left to hang the suite.
+    func stop(within limit: Duration = .seconds(15)) async {
+        await group.triggerGracefulShutdown()
         let task = self.task
         let finished = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let once = Once()
@@ -87,6 +94,7 @@ final class LiveInstance: Sendable {
         }
         if !finished {
             Issue.record("platform-api instance on port \(port) did not finish its graceful shutdown within \(limit)")
+            task.cancel()
         }
     }
 }
