@@ -28,6 +28,14 @@ public struct Blueprint: Sendable, Equatable {
         regions.filter { $0.environments.contains(environment) }
     }
 
+    /// The secret manager a cluster reads its credentials from: the in-cluster store on
+    /// local clusters, else the region's own, else the platform's (the in-cluster store
+    /// when the blueprint names none).
+    public func secretStoreProvider(environment: Environment, region: Region) -> SecretStoreProvider {
+        if environment.isLocal { return .kubernetes }
+        return region.secretStore ?? platform.secretStore.provider ?? .kubernetes
+    }
+
     /// The data stores deployed in a region.
     public func dataStores(in region: String) -> [DataStore] {
         dataStores.filter { $0.regions.contains(region) }
@@ -39,8 +47,50 @@ public typealias FieldLocations = [String: SourceLocation]
 public struct Platform: Sendable, Equatable {
     public var name: String
     public var domain: String
-    public var secretStore: String
+    public var secretStore: SecretStore
     public var location: SourceLocation
+}
+
+/// Where the platform's credentials live: one External Secrets ClusterSecretStore per
+/// cluster, named `name`, backed by `provider` (a region may use its own provider, and
+/// local clusters always use the in-cluster store).
+public struct SecretStore: Sendable, Equatable {
+    public static let defaultName = "platform-secrets"
+    public var name: String
+    /// nil: the in-cluster store (``SecretStoreProvider/kubernetes``) everywhere.
+    public var provider: SecretStoreProvider?
+    public var location: SourceLocation
+
+    public init(name: String = SecretStore.defaultName, provider: SecretStoreProvider? = nil, location: SourceLocation) {
+        self.name = name
+        self.provider = provider
+        self.location = location
+    }
+}
+
+/// A secret manager External Secrets reads from.
+public enum SecretStoreProvider: Sendable, Equatable {
+    /// HashiCorp Vault, KV version 2 at `path`, Kubernetes auth at `authPath` with `role`.
+    case vault(server: String, path: String, role: String, authPath: String)
+    /// AWS Secrets Manager in `region`; `roleARN` is the IAM role of External Secrets' service account (IRSA).
+    case aws(region: String, roleARN: String?)
+    /// Azure Key Vault at `vaultURL`, Workload Identity with the managed identity's `clientID`.
+    case azure(vaultURL: String, clientID: String, tenantID: String?)
+    /// GCP Secret Manager in `project`, Workload Identity as `serviceAccount` (a Google service account e-mail).
+    case gcp(project: String, serviceAccount: String?)
+    /// Secrets in a namespace of the cluster itself, read with External Secrets' Kubernetes
+    /// provider: needs no outside service (dev-local, and blueprints that name no provider).
+    case kubernetes
+
+    public var kind: String {
+        switch self {
+        case .vault: "vault"
+        case .aws: "aws"
+        case .azure: "azure"
+        case .gcp: "gcp"
+        case .kubernetes: "kubernetes"
+        }
+    }
 }
 
 public struct Repositories: Sendable, Equatable {
@@ -107,6 +157,8 @@ public struct Region: Sendable, Equatable {
     public var cloudLocation: String?
     public var residency: Residency
     public var environments: [String]
+    /// The region's own secret manager, instead of the platform's.
+    public var secretStore: SecretStoreProvider?
     public var location: SourceLocation
     public var fieldLocations: FieldLocations
 }
@@ -157,6 +209,15 @@ public struct Service: Sendable, Equatable {
     public struct SecretReference: Sendable, Equatable {
         public var name: String
         public var key: String
+        /// Random bytes of this length make the value (`scaffold secrets` says how);
+        /// nil: a value only its owner has (an API key of an outside service).
+        public var generate: Int?
+
+        public init(name: String, key: String, generate: Int? = nil) {
+            self.name = name
+            self.key = key
+            self.generate = generate
+        }
     }
     public var name: String
     public var image: String

@@ -8,7 +8,9 @@ enum BlueprintDecoder {
         let platform = Platform(
             name: platformNode["name"]?.string ?? "",
             domain: platformNode["domain"]?.string ?? "",
-            secretStore: platformNode["secretStore"]?.string ?? "platform-secrets",
+            secretStore: platformNode["secretStore"].map { node in
+                SecretStore(name: node["name"]?.string ?? SecretStore.defaultName, provider: secretStoreProvider(node), location: node.location)
+            } ?? SecretStore(location: platformNode.location),
             location: platformNode.location)
         let repositories = Repositories(
             ops: repository(root["repositories"]?["ops"], fallback: root.location),
@@ -112,6 +114,21 @@ enum BlueprintDecoder {
             fieldLocations: fieldLocations(node))
     }
 
+    /// The provider a secret-store mapping names (the schema checked there is one).
+    static func secretStoreProvider(_ node: SourceNode) -> SecretStoreProvider? {
+        if let vault = node["vault"] {
+            return .vault(server: vault["server"]?.string ?? "", path: vault["path"]?.string ?? "secret",
+                          role: vault["role"]?.string ?? "external-secrets", authPath: vault["authPath"]?.string ?? "kubernetes")
+        }
+        if let aws = node["aws"] { return .aws(region: aws["region"]?.string ?? "", roleARN: aws["roleArn"]?.string) }
+        if let azure = node["azure"] {
+            return .azure(vaultURL: azure["vaultUrl"]?.string ?? "", clientID: azure["clientId"]?.string ?? "", tenantID: azure["tenantId"]?.string)
+        }
+        if let gcp = node["gcp"] { return .gcp(project: gcp["project"]?.string ?? "", serviceAccount: gcp["serviceAccount"]?.string) }
+        if node["kubernetes"] != nil { return .kubernetes }
+        return nil
+    }
+
     static func region(_ node: SourceNode) -> Region {
         Region(
             id: node["id"]?.string ?? "",
@@ -120,6 +137,7 @@ enum BlueprintDecoder {
             cloudLocation: node["location"]?.string,
             residency: node["residency"]?.string.flatMap(Region.Residency.init(rawValue:)) ?? .strict,
             environments: node["environments"]?.items.compactMap(\.string) ?? [],
+            secretStore: node["secretStore"].flatMap(secretStoreProvider),
             location: node.location,
             fieldLocations: fieldLocations(node))
     }
@@ -177,7 +195,9 @@ enum BlueprintDecoder {
             },
             expose: node["expose"].map { .init(host: $0["host"]?.string ?? "", path: $0["path"]?.string ?? "/") },
             config: node["config"]?.entries.map { (name: $0.key, value: $0.value.string ?? "") }.sorted { $0.name < $1.name } ?? [],
-            secrets: (node["secrets"]?.items ?? []).map { .init(name: $0["name"]?.string ?? "", key: $0["key"]?.string ?? "") }
+            secrets: (node["secrets"]?.items ?? []).map {
+                .init(name: $0["name"]?.string ?? "", key: $0["key"]?.string ?? "", generate: $0["generate"]?.int)
+            }
                 .sorted { $0.name < $1.name },
             serviceAccountToken: node["serviceAccountToken"]?.bool ?? false,
             runsMigrations: node["migrations"]?.bool ?? false,

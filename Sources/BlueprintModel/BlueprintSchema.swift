@@ -40,6 +40,40 @@ public enum BlueprintSchema {
         .optional("resources", resources),
     ]))
 
+    /// The providers a secret store can name; exactly one per store.
+    static let secretStoreProviders: [Property] = [
+        .optional("vault", .object(ObjectSchema("HashiCorp Vault (KV version 2), Kubernetes auth.", [
+            .required("server", .string(.httpsURL, description: "Vault's address, e.g. `https://vault.example.com:8200`.")),
+            .optional("path", .string(.dnsLabel, description: "The KV v2 mount.", defaultValue: "secret")),
+            .optional("role", .string(.any, description: "The Kubernetes auth role External Secrets logs in as.", defaultValue: "external-secrets")),
+            .optional("authPath", .string(.any, description: "Where the Kubernetes auth method is mounted.", defaultValue: "kubernetes")),
+        ]))),
+        .optional("aws", .object(ObjectSchema("AWS Secrets Manager, with IAM roles for service accounts.", [
+            .required("region", .string(.dnsLabel, description: "The AWS region, e.g. `eu-central-1`.")),
+            .optional("roleArn", .string(.any, description: "The IAM role External Secrets' service account assumes.")),
+        ]))),
+        .optional("azure", .object(ObjectSchema("Azure Key Vault, with Workload Identity.", [
+            .required("vaultUrl", .string(.httpsURL, description: "The vault, e.g. `https://galaxy-es.vault.azure.net`.")),
+            .required("clientId", .string(.any, description: "The client id of the managed identity External Secrets uses.")),
+            .optional("tenantId", .string(.any, description: "The Entra tenant (default: the cluster's).")),
+        ]))),
+        .optional("gcp", .object(ObjectSchema("GCP Secret Manager, with GKE Workload Identity.", [
+            .required("project", .string(.any, description: "The project holding the secrets.")),
+            .optional("serviceAccount", .string(.any, description: "The Google service account External Secrets acts as.")),
+        ]))),
+        .optional("kubernetes", .object(ObjectSchema("Secrets in the cluster's own `secret-store` namespace: no outside service (always used on local clusters).", []))),
+    ]
+
+    static let secretStore = Schema.object(ObjectSchema(
+        "Where the platform's credentials live: one External Secrets ClusterSecretStore per cluster. Keys are scoped `<environment>/<region>/…`.",
+        exactlyOneOf: [secretStoreProviders.map(\.name)],
+        [.optional("name", .string(.dnsLabel, description: "The ClusterSecretStore's name.", defaultValue: SecretStore.defaultName))]
+            + secretStoreProviders))
+
+    static let regionSecretStore = Schema.object(ObjectSchema(
+        "The region's own secret manager, instead of the platform's.",
+        exactlyOneOf: [secretStoreProviders.map(\.name)], secretStoreProviders))
+
     static let region = Schema.object(ObjectSchema("A region: one cluster per environment, with its own data, logs and backups.", [
         .required("id", name),
         .required("country", .string(.countryCode, description: "ISO 3166-1 alpha-2 country code where the region's data lives.")),
@@ -47,6 +81,7 @@ public enum BlueprintSchema {
         .optional("location", .string(.any, description: "The cloud's own region name (e.g. `fra1`, `spaincentral`, `europe-west1`).")),
         .required("residency", .string(.dnsLabel, description: "`strict`: tenant data and backups never leave the region.", enumValues: ["strict", "relaxed"])),
         .required("environments", .array(items: reference("environment"), description: "The environments that run in this region.", minItems: 1)),
+        .optional("secretStore", regionSecretStore),
     ]))
 
     static let organization = Schema.object(ObjectSchema("A tenant: an organization that owns projects.", [
@@ -103,7 +138,8 @@ public enum BlueprintSchema {
                                  description: "Non-secret configuration, as environment variables.")),
         .optional("secrets", .array(items: .object(ObjectSchema("A secret reference: a name in the secret store, never a value.", [
             .required("name", .string(.envName, description: "The environment variable.")),
-            .required("key", .string(.any, description: "The key in the secret store (External Secrets remote key).")),
+            .required("key", .string(.secretKey, description: "The key in the secret store, below the cluster's scope `<environment>/<region>/`.")),
+            .optional("generate", .integer(description: "Make the value from this many random bytes (`scaffold secrets` lists how); without it the value is yours to supply.", minimum: 16, maximum: 512)),
         ])), description: "Secrets by reference.", uniqueBy: "name")),
         .optional("serviceAccountToken", .boolean(description: "Mount the service account token.", defaultValue: false)),
         .optional("migrations", .boolean(description: "Run the platform's database migrations as a Job before each rollout.", defaultValue: false)),
@@ -128,7 +164,7 @@ public enum BlueprintSchema {
         .required("platform", .object(ObjectSchema("The platform.", [
             .required("name", name),
             .required("domain", .string(.dnsSubdomain, description: "The platform's base domain.")),
-            .optional("secretStore", .string(.dnsLabel, description: "The External Secrets ClusterSecretStore name.", defaultValue: "platform-secrets")),
+            .optional("secretStore", secretStore),
         ]))),
         .required("repositories", .object(ObjectSchema("Where scaffold commits its output.", [
             .required("ops", repository),

@@ -87,6 +87,11 @@ public enum StringFormat: String, Sendable, CaseIterable {
     case repositoryURL
     /// A git branch name.
     case branch
+    /// An `https://` URL.
+    case httpsURL
+    /// A secret-store key: `/`-separated DNS labels without `--` (so every provider's
+    /// name for it, `/` spelled `--` where a provider allows no `/`, is unambiguous).
+    case secretKey
 
     /// The regular expression given to editors (ECMA-262 syntax).
     public var pattern: String? {
@@ -105,6 +110,8 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .labelKey: "^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
         case .repositoryURL: nil
         case .branch: "^[A-Za-z0-9._/-]+$"
+        case .httpsURL: "^https://[^\\s/]+(/\\S*)?$"
+        case .secretKey: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"
         }
     }
 
@@ -125,6 +132,8 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .labelKey: "a Kubernetes label key (e.g. `app.kubernetes.io/name`)"
         case .repositoryURL: "a git URL (`https://…`, `ssh://…`, `git@host:path`) or a local path"
         case .branch: "a git branch name (e.g. `main`)"
+        case .httpsURL: "an `https://` URL (e.g. `https://vault.example.com:8200`)"
+        case .secretKey: "`/`-separated lowercase names without `--` (e.g. `galaxy/backend-api/s3-secret-key`)"
         }
     }
 
@@ -173,6 +182,12 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .branch:
             return !value.isEmpty && !value.hasPrefix("-") && !value.contains("..") && !value.hasSuffix(".lock")
                 && value.allSatisfy { $0.isASCIIAlphanumeric || "._/-".contains($0) }
+        case .httpsURL:
+            guard value.hasPrefix("https://"), let host = value.dropFirst(8).split(separator: "/", omittingEmptySubsequences: false).first else { return false }
+            return !host.isEmpty && !value.contains(where: \.isWhitespace)
+        case .secretKey:
+            return value.count <= 200 && !value.contains("--")
+                && value.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { Self.isDNSLabel(String($0)) }
         }
     }
 

@@ -32,6 +32,7 @@ struct BringUpChecks {
         dependencies(&findings)
         references(&findings)
         admissions(&findings)
+        resources(&findings)
     }
 
     func finding(_ check: Finding.Check, _ task: SyncTask, _ message: String) -> Finding {
@@ -343,6 +344,27 @@ struct BringUpChecks {
             if let namespace = task.object.namespace { labels["kubernetes.io/metadata.name"] = namespace }
             for refusal in admission.refusals(of: task.object, policies: active, namespaceLabels: labels) {
                 findings.append(finding(.admission, refusal.enforced ? .error : .warning, task, "\(refusal.policy): \(refusal.message)"))
+            }
+        }
+    }
+
+    // MARK: Resources
+
+    /// Every container of every pod-producing object (charts and hooks included) requests
+    /// CPU and memory and limits memory. A CPU limit is not required: CPU is compressible,
+    /// and a limit only throttles a pod the node could serve.
+    func resources(_ findings: inout [Finding]) {
+        for task in state.tasks {
+            guard let spec = KindCatalog.podSpec(of: task.object) else { continue }
+            for field in ["initContainers", "containers"] {
+                for container in spec[field]?.items ?? [] {
+                    let resources = container["resources"]
+                    let missing = [("requests", "cpu"), ("requests", "memory"), ("limits", "memory")]
+                        .filter { resources?[$0.0]?[$0.1]?.string == nil }.map { "\($0.0).\($0.1)" }
+                    guard !missing.isEmpty else { continue }
+                    let name = container["name"]?.string ?? "?"
+                    findings.append(finding(.resources, task, "\(field == "initContainers" ? "init container" : "container") \(name) has no \(missing.joined(separator: ", "))"))
+                }
             }
         }
     }

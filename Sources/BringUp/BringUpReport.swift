@@ -113,6 +113,7 @@ public enum BringUpReport {
             case .deadlock: "A Secret or ConfigMap a pod needs comes in a later wave"
             case .admission: "Admission (Kyverno, Pod Security) refuses an object"
             case .reference: "A Service, Ingress, HPA, PDB or monitor points at nothing"
+            case .resources: "A container has no CPU/memory requests or no memory limit"
             }
         }
     }

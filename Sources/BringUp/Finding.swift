@@ -21,6 +21,9 @@ public struct Finding: Sendable, Hashable, Codable, Comparable, CustomStringConv
         case admission
         /// A Service, Ingress, HPA, PDB or monitor points at nothing.
         case reference
+        /// A container without CPU and memory requests or a memory limit: the scheduler
+        /// cannot place it by size and one leak can starve the node.
+        case resources
     }
 
     public enum Severity: String, Sendable, Codable, Comparable {

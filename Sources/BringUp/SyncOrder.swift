@@ -73,6 +73,12 @@ public enum KindCatalog {
         "PriorityLevelConfiguration", "CertificateSigningRequest",
     ]
 
+    /// The Secrets a pod-making object cannot start without (env, envFrom, volumes, projected volumes).
+    public static func secretsRead(by object: ManifestObject) -> [String] {
+        guard let spec = podSpec(of: object) else { return [] }
+        return BringUpChecks.requirements(spec).filter { $0.kind == "Secret" }.map(\.name)
+    }
+
     /// Objects that make pods, and where their pod template is.
     public static func podSpec(of object: ManifestObject) -> ManifestValue? {
         switch object.kind {

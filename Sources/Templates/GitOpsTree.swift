@@ -45,6 +45,7 @@ public enum GitOpsTree {
         add(.base, "namespaces.yaml", ClusterNamespaces.objects(context))
         add(.base, "projects.yaml", ArgoCD.projects(context))
         add(.base, "root.yaml", [ArgoCD.rootApplication(context)])
+        add(.base, "secret-store.yaml", SecretStores.objects(context))
         add(.base, "network-policies.yaml", NetworkAllowlists.platformPolicies(context, edges: edges))
 
         // apps
@@ -89,8 +90,8 @@ public enum GitOpsTree {
         case .kubePrometheusStack:
             return [ExternalSecrets.object(
                 name: "grafana-admin", namespace: ClusterNamespaces.monitoring, context: context, component: "platform",
-                data: [("admin-user", ExternalSecrets.platformKey(context, "ops", "grafana", "admin-user")),
-                       ("admin-password", ExternalSecrets.platformKey(context, "ops", "grafana", "admin-password"))],
+                data: [("admin-user", .platform(context, "ops", "grafana", "admin-user", .random(bytes: 8))),
+                       ("admin-password", .platform(context, "ops", "grafana", "admin-password", .random(bytes: 24)))],
                 wave: SyncWave.secrets)]
         case .tempo:
             // The chart's own ServiceMonitor always scrapes a `jaeger-metrics` port that its

@@ -63,6 +63,7 @@ struct Fixture {
               - name: web
                 image: example/web@sha256:0000000000000000000000000000000000000000000000000000000000000000
                 envFrom: [{secretRef: {name: creds}}]
+                resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {memory: 64Mi}}
         ---
         apiVersion: v1
         kind: Service
@@ -103,9 +104,12 @@ struct Fixture {
         BringUpSimulation(files: files, opsRepository: Self.ops, renderer: renderer, admission: admission).simulate("c").findings
     }
 
+    /// The findings as `[check] application: object: message`; the `resources` check only
+    /// when asked for (the other tests' small objects leave sizes out).
     func messages(renderer: ChartRenderer = ChartRenderer(tool: .command("/bin/false"), chartsDirectory: nil),
-                  admission: (any AdmissionEvaluator)? = nil) -> [String] {
-        run(renderer: renderer, admission: admission).map { "[\($0.check.rawValue)] \($0.application): \($0.object): \($0.message)" }
+                  admission: (any AdmissionEvaluator)? = nil, resources: Bool = false) -> [String] {
+        run(renderer: renderer, admission: admission).filter { resources || $0.check != .resources }
+            .map { "[\($0.check.rawValue)] \($0.application): \($0.object): \($0.message)" }
     }
 }
 
@@ -320,6 +324,29 @@ struct BringUpChecksTests {
             spec: {selector: {app: db, statefulset.kubernetes.io/pod-name: db-2}, ports: [{port: 5432}]}
             """
         #expect(fixture.messages() == ["[reference] root: Service apps/db-2: selector app=db,statefulset.kubernetes.io/pod-name=db-2 matches no pod in apps"])
+    }
+
+    @Test func everyContainerIsSized() {
+        var fixture = Fixture()
+        fixture.objects += """
+
+            ---
+            apiVersion: batch/v1
+            kind: Job
+            metadata: {name: migrate, namespace: apps}
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  initContainers: [{name: wait, image: example/wait, resources: {requests: {cpu: 10m, memory: 16Mi}}}]
+                  containers:
+                  - {name: run, image: example/run}
+                  - {name: cpu-limit-only, image: example/x, resources: {requests: {cpu: 1, memory: 1Gi}, limits: {memory: 1Gi}}}
+            """
+        #expect(fixture.messages(resources: true) == [
+            "[resources] root: Job apps/migrate: container run has no requests.cpu, requests.memory, limits.memory",
+            "[resources] root: Job apps/migrate: init container wait has no limits.memory",
+        ])
     }
 
     @Test func monitorPortMustExist() {

@@ -53,7 +53,8 @@ import Testing
     @Test func componentWavesFollowThePlan() {
         #expect(PlatformComponent.prometheusOperatorCRDs.wave == -19)
         #expect(PlatformComponent.externalSecrets.wave == -18)
-        #expect(SyncWave.secrets == -17)
+        #expect(SyncWave.secretStore == -17)
+        #expect(SyncWave.secrets == -16)
         for component in [PlatformComponent.argoCD, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG] {
             #expect(component.wave == SyncWave.crdComponents, "\(component)")
         }
@@ -69,7 +70,7 @@ import Testing
         let externalSecrets = secrets.filter { $0["kind"]?.scalarText == "ExternalSecret" }
         #expect(externalSecrets.count == 6)
         for secret in externalSecrets {
-            #expect(secret["metadata"]?["annotations"]?[SyncWave.annotation]?.scalarText == "-17", "\(GitOps.name(secret))")
+            #expect(secret["metadata"]?["annotations"]?[SyncWave.annotation]?.scalarText == "-16", "\(GitOps.name(secret))")
         }
     }
 

@@ -123,7 +123,10 @@ import Testing
                     let external = try #require(objects.first { GitOps.kind($0) == "ExternalSecret" && GitOps.name($0) == "\(service.name)-secrets" })
                     let remote = external["spec"]?["data"]?.items.map { ($0["secretKey"]?.scalarText ?? "", $0["remoteRef"]?["key"]?.scalarText ?? "") } ?? []
                     #expect(remote.map(\.0) == service.secrets.map(\.name).sorted())
-                    #expect(Set(remote.map(\.1)) == Set(service.secrets.map(\.key)))
+                    // Scoped by environment and region, named the way the cluster's provider names keys.
+                    #expect(Set(remote.map(\.1)) == Set(service.secrets.map {
+                        SecretStores.remoteReference(SecretStoreKey($0.key, .supplied), try! #require(ClusterContext(scope, loaded: loaded))).key
+                    }))
                 }
             }
         }

@@ -83,8 +83,10 @@ public enum SyncWave {
     public static let monitoringCRDs = -19
     /// External Secrets: its CRDs and controller.
     public static let secretsOperator = -18
+    /// The ClusterSecretStore every ExternalSecret reads through.
+    public static let secretStore = -17
     /// Every ExternalSecret of the platform components and data stores.
-    public static let secrets = -17
+    public static let secrets = -16
     public static let crdComponents = -15
     public static let policies = -10
     public static let data = -5

@@ -28,7 +28,9 @@ public enum ClusterNamespaces {
 
     /// The platform namespaces of a cluster, sorted.
     public static func platform(_ context: ClusterContext) -> [String] {
-        Set(PlatformComponent.installed(in: context).map(\.namespace)).sorted()
+        var names = Set(PlatformComponent.installed(in: context).map(\.namespace))
+        if SecretStores.provider(context) == .kubernetes { names.insert(SecretStores.clusterStoreNamespace) }
+        return names.sorted()
     }
 
     /// The workload namespaces scaffold creates (tenants excluded: `TenantNamespaces` owns them), sorted.
@@ -53,7 +55,7 @@ public enum ClusterNamespaces {
             }
             // Upstream charts' node exporters and backup agents need host access: only
             // workload namespaces get the restricted Pod Security level.
-            let level = name == apps ? "restricted" : isWorkload ? "baseline" : "privileged"
+            let level = name == apps || name == SecretStores.clusterStoreNamespace ? "restricted" : isWorkload ? "baseline" : "privileged"
             labels["pod-security.kubernetes.io/enforce"] = level
             labels["pod-security.kubernetes.io/enforce-version"] = "latest"
             return K8s.object("v1", "Namespace", name: name, labels: labels,

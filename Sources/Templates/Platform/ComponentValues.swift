@@ -5,6 +5,17 @@ import Renderer
 /// secret: charts read credentials from Secrets that External Secrets creates.
 public enum ComponentValues {
     /// Replicas of highly available controllers: 1 on a local cluster, 2 in staging, 3 in production.
+    /// The service account annotations and pod labels the secret store's workload identity needs.
+    static func externalSecretsIdentity(_ context: ClusterContext) -> [(String, YAMLNode)] {
+        let identity = SecretStores.controllerIdentity(context)
+        var entries: [(String, YAMLNode)] = []
+        if !identity.annotations.isEmpty {
+            entries.append(("serviceAccount", .map([("annotations", .sortedStrings(identity.annotations))])))
+        }
+        if !identity.podLabels.isEmpty { entries.append(("podLabels", .sortedStrings(identity.podLabels))) }
+        return entries
+    }
+
     static func highAvailability(_ context: ClusterContext) -> Int {
         if context.environment.isLocal { return 1 }
         return context.scope.environment == "production" ? 3 : 2
@@ -35,11 +46,22 @@ public enum ComponentValues {
                         ("timeout.reconciliation", "180s"),
                     ])),
                 ])),
-                ("controller", .map([("replicas", 1)])),
-                ("server", .map([("replicas", .int(replicas))])),
-                ("repoServer", .map([("replicas", .int(replicas))])),
-                ("applicationSet", .map([("replicas", .int(min(replicas, 2)))])),
-                ("redis-ha", .map([("enabled", .bool(replicas > 1))])),
+                ("controller", .map([("replicas", 1), ("resources", size(.server))])),
+                ("server", .map([("replicas", .int(replicas)), ("resources", size(.agent))])),
+                // Renders every chart and kustomization: the largest working set after the controller.
+                ("repoServer", .map([("replicas", .int(replicas)), ("resources", size(.server))])),
+                ("applicationSet", .map([("replicas", .int(min(replicas, 2))), ("resources", size(.agent))])),
+                ("notifications", .map([("resources", size(.agent))])),
+                ("redisSecretInit", .map([("resources", size(.sidecar))])),
+                ("redis", .map([("resources", size(.agent))])),
+                ("redis-ha", .map([
+                    ("enabled", .bool(replicas > 1)),
+                    ("redis", .map([("resources", size(.agent))])),
+                    ("sentinel", .map([("resources", size(.sidecar))])),
+                    ("haproxy", .map([("resources", size(.agent)), ("init", .map([("resources", size(.sidecar))]))])),
+                    ("init", .map([("resources", size(.sidecar))])),
+                    ("splitBrainDetection", .map([("resources", size(.sidecar))])),
+                ])),
                 ("dex", .map([("enabled", false)])),
             ])
         case .ingressNginx:
@@ -53,17 +75,25 @@ public enum ComponentValues {
                     ("metrics", .map([("enabled", true), ("serviceMonitor", .map([("enabled", true)]))])),
                     // The chart renders the controller's PodDisruptionBudget itself whenever it runs more than one replica.
                     ("minAvailable", 1),
-                    ("admissionWebhooks", .map([("enabled", true)])),
+                    ("resources", size(.server)),
+                    ("admissionWebhooks", .map([
+                        ("enabled", true),
+                        ("createSecretJob", .map([("resources", size(.sidecar))])),
+                        ("patchWebhookJob", .map([("resources", size(.sidecar))])),
+                    ])),
                 ])),
             ])
         case .externalSecrets:
             return .map([
                 ("installCRDs", true),
                 ("replicaCount", .int(min(replicas, 2))),
+            ] + externalSecretsIdentity(context) + [
                 // Two controllers reconciling the same ExternalSecrets would race each other.
                 ("leaderElect", .bool(min(replicas, 2) > 1)),
                 ("serviceMonitor", .map([("enabled", true)])),
-                ("webhook", .map([("replicaCount", .int(min(replicas, 2)))])),
+                ("resources", size(.agent)),
+                ("webhook", .map([("replicaCount", .int(min(replicas, 2))), ("resources", size(.agent))])),
+                ("certController", .map([("resources", size(.agent))])),
             ])
         case .kyverno:
             return .map([

@@ -38,9 +38,14 @@ public enum DataStores {
     public static func rootSecret(_ store: DataStore) -> String { "\(store.name)-root-credentials" }
 
     /// Secret-store keys of the object store's backup credentials (shared by CloudNativePG and Velero).
-    public static func backupKeys(_ context: ClusterContext, _ backup: DataStore) -> (accessKey: String, secretKey: String) {
-        (ExternalSecrets.platformKey(context, "data", backup.name, "backup-access-key-id"),
-         ExternalSecrets.platformKey(context, "data", backup.name, "backup-secret-access-key"))
+    public static func backupKeys(_ context: ClusterContext, _ backup: DataStore) -> (accessKey: SecretStoreKey, secretKey: SecretStoreKey) {
+        (.platform(context, "data", backup.name, "backup-access-key-id", .random(bytes: 10)),
+         .platform(context, "data", backup.name, "backup-secret-access-key", .random(bytes: 20)))
+    }
+
+    /// The migrator role's password (shared by the store and every migration Job).
+    public static func migratorPasswordKey(_ context: ClusterContext, _ store: DataStore) -> SecretStoreKey {
+        .platform(context, "data", store.name, "migrator-password", .random(bytes: 24))
     }
 
     public static func valuesPath(_ store: DataStore, _ scope: ClusterScope) -> String {
@@ -65,12 +70,12 @@ public enum DataStores {
             name: applicationName(store), project: ArgoCD.Project.data, chart: chart(for: store.kind), namespace: namespace,
             valuesPath: valuesPath(store, context.scope), context: context, wave: SyncWave.data, prunes: false, component: "data-store")
         var objects = [application]
-        let key = { (item: String) in ExternalSecrets.platformKey(context, "data", store.name, item) }
+        let key = { (item: String, bytes: Int) in SecretStoreKey.platform(context, "data", store.name, item, .random(bytes: bytes)) }
         switch store.kind {
         case .postgresql:
             objects.append(ExternalSecrets.object(
                 name: migratorSecret(store), namespace: namespace, context: context, component: "data-store",
-                data: [("password", key("migrator-password"))], type: "kubernetes.io/basic-auth",
+                data: [("password", migratorPasswordKey(context, store))], type: "kubernetes.io/basic-auth",
                 template: ["username": migratorRole, "password": "{{ .password }}"], wave: SyncWave.secrets))
             if let backup = context.backupStore {
                 let keys = backupKeys(context, backup)
@@ -81,11 +86,11 @@ public enum DataStores {
         case .redis:
             objects.append(ExternalSecrets.object(
                 name: authSecret(store), namespace: namespace, context: context, component: "data-store",
-                data: [("password", key("password"))], wave: SyncWave.secrets))
+                data: [("password", key("password", 24))], wave: SyncWave.secrets))
         case .minio:
             objects.append(ExternalSecrets.object(
                 name: rootSecret(store), namespace: namespace, context: context, component: "data-store",
-                data: [("rootUser", key("root-user")), ("rootPassword", key("root-password"))], wave: SyncWave.secrets))
+                data: [("rootUser", key("root-user", 8)), ("rootPassword", key("root-password", 24))], wave: SyncWave.secrets))
         }
         return objects
     }

@@ -1,8 +1,8 @@
 import BlueprintModel
 import Renderer
 
-/// Resource requests and limits of the platform's own workloads (data stores and
-/// observability), from one table: a base size per kind of container on a local
+/// Resource requests and limits of the platform's own workloads (data stores,
+/// observability, Argo CD, ingress, External Secrets), from one table: a base size per kind of container on a local
 /// cluster, doubled in staging and quadrupled in production; a data store's memory
 /// also grows with its `storage` (a cache or database serves more from memory the
 /// more it keeps), outside local clusters.

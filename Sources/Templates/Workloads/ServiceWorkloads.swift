@@ -35,20 +35,22 @@ public enum ServiceWorkloads {
         if !service.secrets.isEmpty {
             objects.append(ExternalSecrets.object(
                 name: secretName(service), namespace: namespace, context: context, component: "server",
-                data: service.secrets.map { ($0.name, $0.key) }))
+                data: service.secrets.map { secret in
+                    (secret.name, SecretStoreKey(secret.key, secret.generate.map { .random(bytes: $0) } ?? .supplied))
+                }))
         }
         if let host = host(service, context) {
             objects.append(ExternalSecrets.object(
                 name: tlsSecretName(service), namespace: namespace, context: context, component: "server",
-                data: [("certificate", ExternalSecrets.platformKey(context, "tls", host, "certificate")),
-                       ("privateKey", ExternalSecrets.platformKey(context, "tls", host, "private-key"))],
+                data: [("certificate", .platform(context, "tls", host, "certificate", .certificate(host: host))),
+                       ("privateKey", .platform(context, "tls", host, "private-key", .privateKey(host: host)))],
                 type: "kubernetes.io/tls", template: ["tls.crt": "{{ .certificate }}", "tls.key": "{{ .privateKey }}"]))
         }
         let migrationStore = migrationStore(service, context)
         if let store = migrationStore {
             objects.append(ExternalSecrets.object(
                 name: migratorSecretName(service), namespace: namespace, context: context, component: "migration",
-                data: [("password", ExternalSecrets.platformKey(context, "data", store.name, "migrator-password"))]))
+                data: [("password", DataStores.migratorPasswordKey(context, store))]))
         }
         objects.append(serviceObject(service, context, labels))
         if let store = migrationStore { objects.append(migrationJob(service, store, context, configuration)) }

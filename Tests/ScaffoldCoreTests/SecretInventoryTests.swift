@@ -1,0 +1,114 @@
+import BlueprintModel
+import Foundation
+import ScaffoldCore
+import Testing
+import TestSupport
+
+/// `scaffold secrets`: the inventory lists every key the generated ExternalSecrets read,
+/// scoped per cluster, with its recipe and consumers, and never a value.
+@Suite struct SecretInventoryTests {
+    static let root = TestTools.packageRoot
+    static let galaxy = root.appendingPathComponent("blueprints/galaxy.yaml").path
+
+    /// The remote keys of the golden ops tree, by cluster, read as plain text (`remoteRef:` then `key:`).
+    static func goldenRemoteKeys() throws -> [String: Set<String>] {
+        let ops = root.appendingPathComponent("Tests/Golden/galaxy/ops/cluster")
+        var keys: [String: Set<String>] = [:]
+        let files = FileManager.default.enumerator(at: ops, includingPropertiesForKeys: nil)!
+        for case let file as URL in files where file.pathExtension == "yaml" {
+            let components = file.path.dropFirst(ops.path.count + 1).split(separator: "/")
+            guard components.count == 3 else { continue }  // <area>/<cluster>/<file>
+            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            for (index, line) in lines.enumerated() where line.trimmingCharacters(in: .whitespaces) == "remoteRef:" {
+                let next = lines[index + 1].trimmingCharacters(in: .whitespaces)
+                #expect(next.hasPrefix("key: "), "\(file.path):\(index + 2)")
+                keys[String(components[1]), default: []].insert(String(next.dropFirst(5)))
+            }
+        }
+        return keys
+    }
+
+    @Test func everyKeyTheTreeReadsIsListedOncePerCluster() throws {
+        let loaded = try Pipeline.load(blueprint: Self.galaxy)
+        let clusters = try SecretInventory.clusters(loaded)
+        let golden = try Self.goldenRemoteKeys()
+        #expect(Set(clusters.map(\.cluster)) == Set(golden.keys))
+        for cluster in clusters {
+            let listed = cluster.keys.map(\.key)
+            #expect(Set(listed) == golden[cluster.cluster] ?? [], "\(cluster.cluster)")
+            #expect(listed.count == Set(listed).count, "one entry per key")
+            // Scoped: every key of the cluster lies below <environment>/<region>/ (flat names
+            // join with `--`, as the in-cluster store's Secret names must).
+            let scope = cluster.provider == "kubernetes" ? "\(cluster.environment)--\(cluster.region)--" : "\(cluster.environment)/\(cluster.region)/"
+            #expect(listed.allSatisfy { $0.hasPrefix(scope) }, "\(cluster.cluster)")
+            #expect(cluster.keys.allSatisfy { !$0.secrets.isEmpty })
+        }
+        // No two clusters share a key.
+        let all = clusters.flatMap { $0.keys.map(\.key) }
+        #expect(all.count == Set(all).count)
+    }
+
+    @Test func recipesConsumersAndProviders() throws {
+        let loaded = try Pipeline.load(blueprint: Self.galaxy)
+        let staging = try #require(SecretInventory.clusters(loaded, environment: "staging", region: "es").first)
+        #expect(staging.provider == "vault" && staging.store == "galaxy-vault")
+        let keys = Dictionary(uniqueKeysWithValues: staging.keys.map { ($0.key, $0) })
+
+        // The blueprint's `generate: 32` for JWT_SECRET.
+        let jwt = try #require(keys["staging/es/galaxy/platform-api/jwt-secret"])
+        #expect(jwt.recipe == "random-hex" && jwt.bytes == 32)
+        #expect(jwt.consumers.map(\.description) == ["Deployment apps/platform-api"])
+        #expect(jwt.command.hasPrefix("openssl rand -hex 32 | vault kv put -mount=secret staging/es/galaxy/platform-api/jwt-secret value=-"))
+
+        // One backup credential feeds CNPG and Velero: one key, two Secrets, both charts.
+        let backup = try #require(keys["staging/es/galaxy/data/objects/backup-secret-access-key"])
+        #expect(backup.secrets.count == 2)
+        #expect(Set(backup.consumers.map(\.name)) == ["data-postgres", "velero"])
+
+        // A TLS pair: the chain and the key are two entries, each read by the Ingress.
+        let tls = staging.keys.filter { $0.key.hasPrefix("staging/es/galaxy/tls/api.") }
+        #expect(tls.map(\.recipe).sorted() == ["certificate", "private-key"])
+        #expect(tls.allSatisfy { $0.consumers.contains { $0.kind == "Ingress" } && $0.host == "api.staging.galaxy.example.com" })
+
+        // dev-local always uses the in-cluster store; its keys are flat Secret names there.
+        let dev = try #require(SecretInventory.clusters(loaded, environment: "dev-local").first)
+        #expect(dev.provider == "kubernetes")
+        #expect(dev.keys.allSatisfy { $0.command.contains("kubectl -n secret-store create secret generic") && !$0.key.contains("/") })
+    }
+
+    @Test func otherProviders() throws {
+        for (name, provider) in [("meridian", "gcp"), ("harbor", "vault"), ("atlas", "kubernetes")] {
+            let loaded = try Pipeline.load(blueprint: Self.root.appendingPathComponent("blueprints/\(name)/\(name).yaml").path)
+            let clusters = try SecretInventory.clusters(loaded).filter { $0.environment != "dev-local" }
+            #expect(!clusters.isEmpty)
+            for cluster in clusters {
+                #expect(cluster.provider == provider, "\(name) \(cluster.cluster)")
+                #expect(!cluster.keys.isEmpty)
+                if provider == "gcp" {
+                    // Secret Manager names allow [A-Za-z0-9_-] only.
+                    #expect(cluster.keys.allSatisfy { $0.key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } })
+                    #expect(cluster.keys.allSatisfy { $0.command.contains("gcloud secrets create") })
+                }
+            }
+        }
+    }
+
+    @Test func commandLineTextAndJSONWithoutValues() throws {
+        let scaffold = TestTools.scaffoldExecutable
+        let json = try TestTools.run(scaffold, ["secrets", Self.galaxy, "--env", "production", "--format", "json"])
+        #expect(json.succeeded, "\(json.stderr)")
+        struct Report: Decodable { var clusters: [SecretInventory.Cluster] }
+        let report = try JSONDecoder().decode(Report.self, from: Data(json.stdout.utf8))
+        #expect(report.clusters.map(\.cluster) == ["production-es", "production-tr"])
+
+        let text = try TestTools.run(scaffold, ["secrets", Self.galaxy, "--region", "tr"])
+        #expect(text.succeeded)
+        #expect(text.stdout.contains("staging-tr: store galaxy-vault (vault)"))
+        #expect(text.stdout.contains("production/tr/galaxy/platform-api/jwt-secret [value]  random, 32 bytes hex"))
+        // Names and commands only: no line holds a hex run as long as a generated value.
+        #expect(text.stdout.range(of: "[0-9a-f]{40}", options: .regularExpression) == nil)
+
+        let unknown = try TestTools.run(scaffold, ["secrets", Self.galaxy, "--env", "qa"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no environment qa"))
+    }
+}
