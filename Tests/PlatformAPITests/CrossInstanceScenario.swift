@@ -106,6 +106,25 @@ enum CrossInstanceScenario {
                 // B also closes the live connection of the revoked token.
                 #expect(await watcher.ended(within: .seconds(2)), "\(label): the revoked token's WebSocket stayed open")
                 await watcher.close()
+
+                if case .redis(let endpoint) = events {
+                    // The publishers' connections dropped (a Redis restart or proxy timeout does
+                    // this): a revocation still returns at once and still reaches B.
+                    let admin = try await RedisConnection.connect(to: endpoint)
+                    _ = try await admin.send(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"])
+                    admin.close()
+                    let second = try await apiA.signIn()
+                    #expect(try await apiB.call(.get, "/me", token: second.token).status == .ok)
+                    let start = ContinuousClock.now
+                    #expect(try await apiA.call(.post, "/auth/revoke", token: second.token).status == .noContent)
+                    let took = ContinuousClock.now - start
+                    #expect(took < .seconds(2), "\(label): revoke after the publisher was killed took \(took)")
+                    let refused = try await waitUntil(timeout: .seconds(1)) {
+                        try await apiB.call(.get, "/me", token: second.token).status == .unauthorized
+                    }
+                    #expect(refused != nil, "\(label): B accepted a token revoked on A after the publisher reconnected")
+                    print("\(label): revoke with a killed publisher took \(took); refused on B after \(ContinuousClock.now - start)")
+                }
             }
         }
         // Warm load: a new instance holds the current configuration before it reports ready.

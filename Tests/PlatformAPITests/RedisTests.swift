@@ -53,6 +53,60 @@ extension DatabaseBackedTests {
             _ = await runner.result
         }
 
+        /// The publisher's connection dropped (`CLIENT KILL TYPE normal`: a Redis restart,
+        /// failover or proxy idle timeout does the same): the next publish reconnects
+        /// instead of waiting on a reply nobody will send.
+        @Test func publisherReconnectsAfterItsConnectionIsKilled() async throws {
+            guard let redis = TestServers.redis else { return }
+            let transport = RedisEventTransport(endpoint: redis.endpoint, logger: TestServers.logger)
+            let events = transport.received.subscribe()
+            let runner = Task { try await transport.run() }
+            defer { runner.cancel() }
+            var iterator = events.makeAsyncIterator()
+            #expect(await iterator.next() == .resynchronise)
+            try await transport.publish(.tokenRevoked(jti: "before"))
+            #expect(await iterator.next() == .tokenRevoked(jti: "before"))
+
+            let admin = try await RedisConnection.connect(to: redis.endpoint)
+            let killed = try await admin.send(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"])
+            admin.close()
+            #expect(killed == .integer(1), "the publisher's connection was the one normal client")
+            var slowest = Duration.zero
+            for round in 0..<3 {
+                let start = ContinuousClock.now
+                try await transport.publish(.tokenRevoked(jti: "after-\(round)"))
+                slowest = max(slowest, ContinuousClock.now - start)
+                #expect(await iterator.next() == .tokenRevoked(jti: "after-\(round)"))
+            }
+            print("Redis: publish after the publisher's connection was killed, slowest \(slowest)")
+            #expect(slowest < .seconds(2))
+            runner.cancel()
+            _ = await runner.result
+        }
+
+        /// A server that stops answering (`CLIENT PAUSE`): every command fails after the
+        /// command timeout and the connection is closed, not left with a lost reply.
+        @Test func commandsTimeOutOnASilentServer() async throws {
+            guard let redis = TestServers.redis else { return }
+            let admin = try await RedisConnection.connect(to: redis.endpoint)
+            defer { admin.close() }
+            let client = try await RedisConnection.connect(to: redis.endpoint, commandTimeout: .milliseconds(300))
+            #expect(try await client.send(["PING"]) == .simpleString("PONG"))
+            #expect(try await admin.send(["CLIENT", "PAUSE", "1500", "ALL"]) == .simpleString("OK"))
+            let start = ContinuousClock.now
+            await #expect(throws: RedisError.timeout) { try await client.send(["PING"]) }
+            let waited = ContinuousClock.now - start
+            #expect(waited >= .milliseconds(250) && waited < .milliseconds(1200), "\(waited)")
+            await client.closed()
+            #expect(!client.isActive)
+            await #expect(throws: RedisError.connectionClosed) { try await client.send(["PING"]) }
+            // After the pause a new connection works.
+            try await Task.sleep(for: .milliseconds(1300))
+            let fresh = try await RedisConnection.connect(to: redis.endpoint)
+            #expect(try await fresh.send(["PING"]) == .simpleString("PONG"))
+            fresh.close()
+        }
+
         @Test func hotReloadRevocationAndFanOutAcrossInstancesWithRedis() async throws {
             guard TestServers.postgres != nil, let redis = TestServers.redis else { return }
             let database = try await TestServers.freshDatabase()

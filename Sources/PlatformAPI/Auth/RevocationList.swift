@@ -18,19 +18,20 @@ public final class RevocationList: Sendable {
         entries.withLock { $0[jti] != nil }
     }
 
-    /// Adds a revoked token id; `expiresAt` nil keeps it until the next full reload.
-    public func insert(_ jti: String, expiresAt: Date?) {
-        entries.withLock { $0[jti] = expiresAt ?? Date.distantFuture }
+    /// Adds a revoked token id. `expiresAt` nil (an event, which carries no expiry) keeps
+    /// it as long as any token can live, so it outlasts every token it could refuse.
+    public func insert(_ jti: String, expiresAt: Date?, now: Date = Date()) {
+        let expiry = expiresAt ?? now.addingTimeInterval(GuestClaims.maximumLifetime)
+        entries.withLock { $0[jti] = max($0[jti] ?? expiry, expiry) }
     }
 
-    /// Replaces the list with the rows read from SQL, keeping local entries not yet visible there.
+    /// Merges the rows read from SQL: a reload only adds. An entry learned from an event
+    /// may be newer than the snapshot (its commit after the reload's read), so it stays
+    /// until its token would have expired; only expired entries are dropped.
     public func reload(_ rows: [String: Date], now: Date = Date()) {
         entries.withLock { current in
-            var merged = rows
-            for (jti, expiry) in current where merged[jti] == nil && expiry > now && expiry != .distantFuture {
-                merged[jti] = expiry
-            }
-            current = merged.filter { $0.value > now }
+            for (jti, expiry) in rows { current[jti] = max(current[jti] ?? expiry, expiry) }
+            current = current.filter { $0.value > now }
         }
     }
 

@@ -59,10 +59,11 @@ struct AuthController {
             jti = try Validation.operationID(other)
             expiresAt = Date().addingTimeInterval(GuestClaims.maximumLifetime)
         }
-        try await runtime.repositories.guests.revoke(jti: jti, expiresAt: expiresAt)
-        // Refused here at once; other instances follow on the event.
+        // Refused here before anything else can wait (the write, then the event other
+        // instances follow): failing closed, a revocation that did not commit still holds here.
         runtime.revocations.insert(jti, expiresAt: expiresAt)
         runtime.chatHub.handle(.tokenRevoked(jti: jti))
+        try await runtime.repositories.guests.revoke(jti: jti, expiresAt: expiresAt)
         runtime.metrics.tokensRevoked.increment()
         return Response(status: .noContent)
     }

@@ -30,13 +30,18 @@ public final class RedisEventTransport: EventTransport {
     /// True while the subscriber connection is up (used by `/readyz`).
     public var isConnected: Bool { connected.withLock { $0 } }
 
-    /// Publishes on the event's channel, reconnecting once if the connection had dropped.
+    /// Publishes on the event's channel. A connection found closed is replaced and the
+    /// publish tried once more; a timeout is not retried (the request has waited its
+    /// share; receivers heal from SQL on resynchronisation and reconcile).
     public func publish(_ event: PlatformEvent) async throws {
         guard let channel = event.channel else { return }
         let payload = try event.payload()
         let name = channelPrefix + channel.rawValue
         do {
             try await publisher.connection().publish(payload, to: name)
+        } catch RedisError.timeout {
+            await publisher.reset()
+            throw RedisError.timeout
         } catch {
             await publisher.reset()
             try await publisher.connection().publish(payload, to: name)
@@ -98,7 +103,12 @@ actor RedisPublisher {
     }
 
     func connection() async throws -> RedisConnection {
-        if let current { return try await current.value }
+        if let current {
+            // A connection Redis dropped (CLIENT KILL, restart, idle timeout) is replaced, not reused.
+            if let connection = try? await current.value, connection.isActive { return connection }
+            if self.current == current { self.current = nil }
+            return try await connection()
+        }
         let endpoint = self.endpoint
         let task = Task { try await RedisConnection.connect(to: endpoint) }
         current = task

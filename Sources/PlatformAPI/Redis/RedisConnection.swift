@@ -30,6 +30,9 @@ public enum RedisError: Error, CustomStringConvertible, Equatable {
     case connectionClosed
     /// The reply did not have the expected shape.
     case unexpectedReply(String)
+    /// No reply within the command timeout; the connection was closed (replies are
+    /// matched in order, so a connection with a lost reply cannot be used again).
+    case timeout
 
     /// A readable summary.
     public var description: String {
@@ -37,6 +40,7 @@ public enum RedisError: Error, CustomStringConvertible, Equatable {
         case .server(let message): return "redis error: \(message)"
         case .connectionClosed: return "redis connection closed"
         case .unexpectedReply(let reply): return "unexpected redis reply: \(reply)"
+        case .timeout: return "redis command timed out"
         }
     }
 }
@@ -50,17 +54,25 @@ public final class RedisConnection: Sendable {
     private let channel: any Channel
     /// Pub/sub pushes (`message`, `subscribe` confirmations) in arrival order; finishes when the connection closes.
     public let pushes: AsyncStream<RESPValue>
+    /// How long a command waits for its reply.
+    public let commandTimeout: TimeAmount
 
-    private init(channel: any Channel, pushes: AsyncStream<RESPValue>) {
+    private init(channel: any Channel, pushes: AsyncStream<RESPValue>, commandTimeout: TimeAmount) {
         self.channel = channel
         self.pushes = pushes
+        self.commandTimeout = commandTimeout
     }
 
-    /// Connects, and authenticates when the endpoint has a password.
+    /// False once the connection has closed (a killed client, a restarted server).
+    public var isActive: Bool { channel.isActive }
+
+    /// Connects, and authenticates when the endpoint has a password. Every command then
+    /// fails after `commandTimeout` instead of waiting on a silent server.
     public static func connect(
         to endpoint: RedisEndpoint,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        connectTimeout: TimeAmount = .seconds(5)
+        connectTimeout: TimeAmount = .seconds(1),
+        commandTimeout: TimeAmount = .seconds(1)
     ) async throws -> RedisConnection {
         let (pushes, continuation) = AsyncStream<RESPValue>.makeStream(bufferingPolicy: .unbounded)
         let channel = try await ClientBootstrap(group: eventLoopGroup)
@@ -73,7 +85,7 @@ public final class RedisConnection: Sendable {
             }
             .connect(host: endpoint.host, port: endpoint.port)
             .get()
-        let connection = RedisConnection(channel: channel, pushes: pushes)
+        let connection = RedisConnection(channel: channel, pushes: pushes, commandTimeout: commandTimeout)
         if let password = endpoint.password {
             var arguments = ["AUTH"]
             if let username = endpoint.username { arguments.append(username) }
@@ -92,8 +104,18 @@ public final class RedisConnection: Sendable {
     /// Sends one command and waits for its reply; an error reply throws `RedisError.server`.
     @discardableResult
     public func send(_ arguments: [String]) async throws -> RESPValue {
+        let channel = self.channel
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        channel.writeAndFlush(RedisRequest(arguments: arguments, reply: promise), promise: nil)
+        // A write that fails (the channel closed before or while writing) fails the reply:
+        // nobody else would complete it once the handler is gone.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { _ in promise.fail(RedisError.connectionClosed) }
+        let deadline = channel.eventLoop.scheduleTask(in: commandTimeout) {
+            promise.fail(RedisError.timeout)
+            channel.close(promise: nil)
+        }
+        promise.futureResult.whenComplete { _ in deadline.cancel() }
+        channel.writeAndFlush(RedisRequest(arguments: arguments, reply: promise), promise: written)
         let reply = try await promise.futureResult.get()
         if case .error(let message) = reply { throw RedisError.server(message) }
         return reply
@@ -163,6 +185,11 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
+        guard context.channel.isActive else {
+            request.reply?.fail(RedisError.connectionClosed)
+            promise?.fail(RedisError.connectionClosed)
+            return
+        }
         if let reply = request.reply {
             pending.append(reply)
         } else {
