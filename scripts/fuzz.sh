@@ -3,10 +3,13 @@
 # while, seeded from the repository's own inputs; prints executions and crashes per
 # target. Exits 1 when a target crashed (the input is kept under .build-fuzz/crashes/).
 #
-#   scripts/fuzz.sh [--time SECONDS] [TARGET...]     targets: blueprint pins sql resp (default: all)
+#   scripts/fuzz.sh [--time SECONDS] [--seed N] [TARGET...]   targets: blueprint pins sql resp (default: all)
 #
 # --time is per target (default 60 s; under CI=true, 30 s unless --time says more).
-# The corpus each run grows stays in .build-fuzz/corpus/<target> for the next run.
+# --seed fixes libFuzzer's random seed (default: a new one each run; under CI=true, 1,
+# so a CI run replays a sequence that can be run here first: CI=true scripts/fuzz.sh
+# with an empty .build-fuzz/corpus). The corpus each run grows stays in
+# .build-fuzz/corpus/<target> for the next run.
 # A crash found becomes a fix plus its input under Fuzz/Regressions/<target>/, which
 # Tests/FuzzRegressionTests replays through the same entry (Fuzz/Entries).
 set -euo pipefail
@@ -14,13 +17,16 @@ cd "$(dirname "$0")/.."
 
 all=(blueprint pins sql resp)
 seconds=60
-[[ ${CI:-} == true ]] && seconds=30
+seed=0
+[[ ${CI:-} == true ]] && seconds=30 && seed=1
 targets=()
 while (($#)); do
     case $1 in
         --time) seconds=$2; shift 2 ;;
         --time=*) seconds=${1#*=}; shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --seed) seed=$2; shift 2 ;;
+        --seed=*) seed=${1#*=}; shift ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "fuzz.sh: unknown option $1" >&2; exit 1 ;;
         *) [[ " ${all[*]} " == *" $1 "* ]] || { echo "fuzz.sh: unknown target $1 (one of: ${all[*]})" >&2; exit 1; }
            targets+=("$1"); shift ;;
@@ -74,7 +80,7 @@ for target in "${targets[@]}"; do
     echo "fuzz.sh: $target for $seconds s"
     # No leak check: the Swift runtime's caches live until exit and read as leaks.
     ASAN_OPTIONS=detect_leaks=0 "$work/build/release/fuzz-$target" "$work/corpus/$target" "$work/seeds/$target" \
-        -max_total_time="$seconds" -print_final_stats=1 -detect_leaks=0 -timeout=10 -rss_limit_mb=2048 \
+        -max_total_time="$seconds" -seed="$seed" -print_final_stats=1 -detect_leaks=0 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$work/crashes/$target/" > "$log" 2>&1 || true
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

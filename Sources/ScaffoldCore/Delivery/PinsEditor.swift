@@ -1,7 +1,6 @@
 import BlueprintModel
 import Foundation
 import Renderer
-import Yams
 
 /// Rewrites one pin in the machine-owned pins file.
 ///
@@ -49,19 +48,16 @@ public enum PinsEditor {
         }
     }
 
+    /// Reads pins with the loader's own reader (its limits and its rules: plain string
+    /// keys, no duplicates), so the editor accepts and writes exactly what `validate`
+    /// and `generate` will read back. (It used Yams directly: a complex `? key` the
+    /// loader refuses was edited into a file the loader could not read; found by fuzzing.)
     static func parse(_ text: String) throws -> OrderedPins {
-        // The loader's bounds (the file is hand-editable): checked before Yams composes,
-        // whose duplicate-key check would hash every repetition of an aliased key.
-        try YAMLLimits.standard.check(text, file: "<pins file>")
-        guard let node = try Yams.compose(yaml: text) else { return OrderedPins() }
+        let root = try SourceNode.parse(text, file: "<pins file>")
         var result = OrderedPins()
-        guard let pins = node.mapping?["pins"]?.mapping else { return result }
-        for (serviceKey, serviceValue) in pins {
-            var entries: [(String, String)] = []
-            for (entryKey, entryValue) in serviceValue.mapping ?? [:] {
-                entries.append((entryKey.string ?? "", entryValue.string ?? ""))
-            }
-            result.services.append((serviceKey.string ?? "", entries))
+        guard let pins = root["pins"] else { return result }
+        for service in pins.entries {
+            result.services.append((service.key, service.value.entries.map { ($0.key, $0.value.string ?? "") }))
         }
         return result
     }
