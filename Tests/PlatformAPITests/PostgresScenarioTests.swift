@@ -32,6 +32,39 @@ extension DatabaseBackedTests {
 
     // MARK: Tenancy
 
+    /// Row-level security does not hold a superuser or a BYPASSRLS role: platform-api
+    /// refuses to start as one, with a message naming the role, instead of serving every
+    /// tenant's rows to every tenant.
+    @Test func refusesToStartAsARoleThatBypassesRowLevelSecurity() async throws {
+        guard let postgres = TestServers.postgres else { return }
+        let database = try await TestServers.freshDatabase()
+        _ = try await TestServers.asSuperuser(database.database) { connection in
+            try await connection.query("CREATE ROLE rls_bypasser LOGIN BYPASSRLS", logger: TestServers.logger)
+        }
+        for (role, expected) in [(postgres.options.superuser, "a superuser"), ("rls_bypasser", "a BYPASSRLS role")] {
+            var settings = database
+            settings.username = role
+            let configuration = LiveInstance.configuration(database: settings, name: "unguarded")
+            let runtime = await PlatformRuntime(
+                configuration: configuration, dependencies: .postgres(configuration: configuration, logger: TestServers.logger),
+                logger: TestServers.logger)
+            let app = buildApplication(runtime: runtime)
+            let run = Task { try await app.runService(gracefulShutdownSignals: []) }
+            let watchdog = Task { try await Task.sleep(for: .seconds(20)); run.cancel() }
+            let result = await run.result
+            watchdog.cancel()
+            guard case .failure(let error) = result else {
+                Issue.record("platform-api started as \(role)")
+                continue
+            }
+            #expect("\(error)".contains("DATABASE_USER \(role) is \(expected)"), "\(error)")
+            #expect(await runtime.readiness()["config_warm_loaded"] == false, "nothing was served as \(role)")
+        }
+        // The application role is the one that starts.
+        let instance = try await LiveInstance.start(LiveInstance.configuration(database: database, name: "guarded"))
+        await instance.stop()
+    }
+
     @Test func oneTenantsTokenCannotReadOrChangeAnotherTenantsData() async throws {
         try await withInstance { instance, api, database in
             let alice = try await api.signIn()

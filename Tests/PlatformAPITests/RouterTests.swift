@@ -160,6 +160,29 @@ import Testing
         }
     }
 
+    /// Every POST takes a JSON object or nothing: free text is a 422 everywhere, and a
+    /// field a route does not know is a 422 too (including `POST …/chats`, which takes none).
+    @Test func everyPostRefusesFreeText() async throws {
+        try await Self.withApp { api, _ in
+            let guest = try await api.signIn()
+            let (org, project) = try await api.createOrganization(guest, slug: "freetext")
+            let chat = try await api.openChat(guest, org: org, project: project)
+            let routes = [
+                "/auth/guest", "/auth/admin", "/auth/revoke", "/orgs", "/orgs/\(org)/projects",
+                "/orgs/\(org)/projects/\(project)/chats", "/orgs/\(org)/projects/\(project)/chats/\(chat)/actions",
+            ]
+            for route in routes {
+                for body in ["hello, is anyone there?", #""just a string""#, "[1,2]", #"{"message":"hi"}"#] {
+                    let response = try await api.call(.post, route, token: guest.token, json: body)
+                    #expect(response.status == .unprocessableContent, "POST \(route) \(body) -> \(response.status)")
+                }
+            }
+            let chats = try await api.call(.get, "/orgs/\(org)/projects/\(project)/chats", token: guest.token)
+            guard case .array(let open)? = chats.json["chats"] else { Issue.record("no chats"); return }
+            #expect(open.count == 1, "no chat was opened by a refused body")
+        }
+    }
+
     @Test func openingAFourthChatClosesTheOldest() async throws {
         try await Self.withApp { api, _ in
             let guest = try await api.signIn()

@@ -13,6 +13,12 @@ struct PlatformBackgroundService: Service {
     let runtime: PlatformRuntime
 
     func run() async throws {
+        do {
+            try await runtime.dependencies.startupCheck()
+        } catch {
+            runtime.logger.critical("refusing to start", metadata: ["reason": "\(error)"])
+            throw error
+        }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 let runtime = self.runtime

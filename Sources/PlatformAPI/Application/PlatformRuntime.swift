@@ -17,16 +17,21 @@ public struct AppDependencies: Sendable {
     public var storeIsReachable: @Sendable () async -> Bool
     /// Whether the transport is connected (for `/readyz`).
     public var transportIsConnected: @Sendable () -> Bool
+    /// Runs once before the instance serves; throwing stops it (e.g. a database role that
+    /// row-level security would not hold).
+    public var startupCheck: @Sendable () async throws -> Void
 
     /// Bundles dependencies.
     public init(
         repositories: Repositories, transport: any EventTransport, services: [any Service] = [],
         storeIsReachable: @escaping @Sendable () async -> Bool = { true },
-        transportIsConnected: @escaping @Sendable () -> Bool = { true }
+        transportIsConnected: @escaping @Sendable () -> Bool = { true },
+        startupCheck: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.repositories = repositories
         self.transport = transport
         self.services = services
+        self.startupCheck = startupCheck
         self.storeIsReachable = storeIsReachable
         self.transportIsConnected = transportIsConnected
     }
@@ -58,7 +63,8 @@ public struct AppDependencies: Sendable {
             transport: transport,
             services: [client],
             storeIsReachable: { await database.ping() },
-            transportIsConnected: connected
+            transportIsConnected: connected,
+            startupCheck: { try await database.refuseUnguardedRole() }
         )
     }
 }

@@ -11,7 +11,7 @@ struct ChatController {
     static let base = "/orgs/:orgID/projects/:projectID"
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
-        group.post("\(Self.base)/chats") { _, context in try await open(context: context) }
+        group.post("\(Self.base)/chats") { request, context in try await open(request, context: context) }
         group.get("\(Self.base)/chats") { _, context in try await list(context: context) }
         group.delete("\(Self.base)/chats/:chatID") { _, context in try await close(context: context) }
         group.post("\(Self.base)/chats/:chatID/actions") { request, context in try await send(request, context: context) }
@@ -30,8 +30,10 @@ struct ChatController {
     }
 
     /// Opens a chat; with three already open, the oldest is closed and returned as `closed`.
-    func open(context: APIRequestContext) async throws -> Response {
+    /// The body is empty or `{}`: free text is a 422, as on every POST.
+    func open(_ request: Request, context: APIRequestContext) async throws -> Response {
         let (guest, orgID, projectID) = try scope(context)
+        _ = try await JSONObject.read(request, allowed: [], emptyAllowed: true)
         guard let opened = try await runtime.repositories.chats.open(orgID: orgID, projectID: projectID, userID: guest.userID, id: UUID()) else {
             throw APIError.notFound("project")
         }

@@ -30,7 +30,8 @@ struct JSONObject: Sendable {
             throw APIError.badRequest("a JSON object body is required")
         }
         guard case .object(let fields) = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)) else {
-            throw APIError.badRequest("the body must be a JSON object")
+            // Free text (or any JSON that is not an object) is content the API does not take.
+            throw APIError.unprocessable("not_an_object", "the body must be a JSON object; free text is not accepted")
         }
         let unknown = fields.keys.filter { !allowed.contains($0) }.sorted()
         if !unknown.isEmpty {

@@ -37,6 +37,40 @@ public final class PostgresDatabase: Sendable {
         }
     }
 
+    /// A role row-level security does not hold: superusers and BYPASSRLS roles read every
+    /// tenant's rows whatever the policies say.
+    public struct UnguardedRole: Error, CustomStringConvertible {
+        public var role: String
+        public var superuser: Bool
+        public var description: String {
+            "DATABASE_USER \(role) is \(superuser ? "a superuser" : "a BYPASSRLS role"): row-level security would not "
+                + "separate tenants. Connect as the application role (scaffold_app), which the migrations create."
+        }
+    }
+
+    /// Refuses to serve as a role that bypasses row-level security.
+    func refuseUnguardedRole() async throws {
+        // Retried like the warm load: the database may still be starting.
+        var delay = Duration.milliseconds(100)
+        while true {
+            do {
+                let rows = try await client.query(
+                    "SELECT current_user::text, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user", logger: logger)
+                for try await (role, superuser, bypass) in rows.decode((String, Bool, Bool).self) where superuser || bypass {
+                    throw UnguardedRole(role: role, superuser: superuser)
+                }
+                return
+            } catch let error as UnguardedRole {
+                throw error
+            } catch {
+                try Task.checkCancellation()
+                logger.warning("database role check failed; retrying", metadata: ["error.type": "\(type(of: error))"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
     /// The tenant a transaction acts in.
     struct Tenant: Sendable {
         var orgID: UUID?
