@@ -115,7 +115,9 @@ public enum PinsEditor {
 
     static func headerComments(of text: String) -> [String] {
         var header: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // YAML breaks lines at CR and NEL/LS/PS too: a comment "line" split only at LF
+        // could carry content past a CR into the rewritten header (found by fuzzing).
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             guard line.hasPrefix("#") else { break }
             header.append(line.dropFirst().trimmingCharacters(in: .whitespaces))
         }
