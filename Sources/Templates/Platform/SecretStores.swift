@@ -33,12 +33,6 @@ public enum SecretRecipe: Sendable, Hashable {
         default: return nil
         }
     }
-
-    /// Whether scaffold can make the value itself (dev-local).
-    public var isGenerated: Bool {
-        if case .random = self { return true }
-        return false
-    }
 }
 
 /// One entry of a cluster's secret store: a logical key (the same in every cluster,
