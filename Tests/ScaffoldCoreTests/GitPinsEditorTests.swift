@@ -49,6 +49,21 @@ struct GitPinsEditorTests {
         #expect(try PinsEditor.parse(service).services.last?.name == "worker")
     }
 
+    @Test func crlfFilesKeepTheirLineEndings() throws {
+        let crlf = file.replacingOccurrences(of: "\n", with: "\r\n")
+        let replaced = try PinsEditor.setting(testDigest(1), service: "frontend", entry: "production", in: crlf)
+        #expect(replaced == crlf.replacingOccurrences(
+            of: "production: sha256:\(String(repeating: "a", count: 64))", with: "production: \(testDigest(1))"))
+        let added = try PinsEditor.setting(testDigest(2), service: "worker", entry: "staging", in: crlf)
+        #expect(added == crlf + "  worker:\r\n    staging: \(testDigest(2))\r\n")
+        #expect(!added.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+        // A bare CR before the block's end, then the same edit twice: a fixed point.
+        let bare = "apiVersion: scaffold.dev/v1\nkind: Pins\npins:\n  web:\n    staging: \(testDigest(3))\r\r"
+        let once = try PinsEditor.setting(testDigest(4), service: "api", entry: "staging", in: bare)
+        #expect(try PinsEditor.setting(testDigest(4), service: "api", entry: "staging", in: once) == once)
+        #expect(once.hasPrefix(bare.prefix(60)))
+    }
+
     @Test func flowStyleFallsBackToCanonicalText() throws {
         let flow = "# pins\napiVersion: scaffold.dev/v1\nkind: Pins\npins: {api: {staging: \"sha256:\(String(repeating: "d", count: 64))\"}}\n"
         let edited = try PinsEditor.setting(testDigest(5), service: "api", entry: "production", in: flow)

@@ -62,9 +62,48 @@ public enum PinsEditor {
         return result
     }
 
+    /// One line of the file and the break that ends it ("" for the last), so an edit
+    /// keeps every line ending as it was (LF, CRLF, CR or a Unicode break).
+    struct Line {
+        var text: String
+        var end: String
+    }
+
+    /// Splits at YAML's line breaks (LF, CR, CRLF, and NEL/LS/PS as libyaml reads them).
+    /// Splitting at "\n" alone missed them twice over: a Swift `Character` holds CRLF as
+    /// one grapheme, so a CRLF file was one "line"; and a CR inserted before an LF merged
+    /// two lines into one (found by fuzzing: the same edit twice was not a fixed point).
+    static func lines(of text: String) -> [Line] {
+        var lines: [Line] = []
+        var current = ""
+        for character in text {
+            switch character {
+            case "\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}":
+                lines.append(Line(text: current, end: String(character)))
+                current = ""
+            default:
+                current.append(character)
+            }
+        }
+        lines.append(Line(text: current, end: ""))
+        return lines
+    }
+
     /// Replaces or inserts one line; nil when the layout is not the canonical block style.
     static func lineEdit(_ text: String, service: String, entry: String, digest: String) -> String? {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var file = lines(of: text)
+        func insert(_ new: [String], at position: Int) {
+            // New lines end the way the line before them does (a CRLF file stays CRLF).
+            let style = position > 0 && !file[position - 1].end.isEmpty ? file[position - 1].end : "\n"
+            var added = new.map { Line(text: $0, end: style) }
+            if position == file.count, position > 0 {
+                // After the last line, which had no break: it gets one, the new last line none.
+                added[added.count - 1].end = file[position - 1].end
+                file[position - 1].end = "\n"
+            }
+            file.insert(contentsOf: added, at: position)
+        }
+        func joined() -> String { file.map { $0.text + $0.end }.joined() }
         func key(of line: String, indent: Int) -> String? {
             guard line.hasPrefix(String(repeating: " ", count: indent)) else { return nil }
             let rest = line.dropFirst(indent)
@@ -78,39 +117,40 @@ public enum PinsEditor {
         func isBlankOrComment(_ line: String) -> Bool {
             line.trimmingCharacters(in: .whitespaces).isEmpty || line.trimmingCharacters(in: .whitespaces).hasPrefix("#")
         }
-        guard let pinsLine = lines.firstIndex(where: { $0 == "pins:" || $0.hasPrefix("pins: #") || $0.hasPrefix("pins:  #") }) else { return nil }
+        guard let pinsLine = file.firstIndex(where: { $0.text == "pins:" || $0.text.hasPrefix("pins: #") || $0.text.hasPrefix("pins:  #") })
+        else { return nil }
         var end = pinsLine + 1
-        while end < lines.count, isBlankOrComment(lines[end]) || lines[end].hasPrefix(" ") { end += 1 }
+        while end < file.count, isBlankOrComment(file[end].text) || file[end].text.hasPrefix(" ") { end += 1 }
         // Trailing blank lines belong to the file, not the block.
-        while end > pinsLine + 1, lines[end - 1].trimmingCharacters(in: .whitespaces).isEmpty { end -= 1 }
+        while end > pinsLine + 1, file[end - 1].text.trimmingCharacters(in: .whitespaces).isEmpty { end -= 1 }
 
         var serviceLine: Int?
-        for index in (pinsLine + 1)..<end where key(of: lines[index], indent: 2) == service {
+        for index in (pinsLine + 1)..<end where key(of: file[index].text, indent: 2) == service {
             serviceLine = index
         }
         guard let serviceLine else {
-            lines.insert(contentsOf: ["  \(service):", "    \(entry): \(digest)"], at: end)
-            return lines.joined(separator: "\n")
+            insert(["  \(service):", "    \(entry): \(digest)"], at: end)
+            return joined()
         }
         var lastEntry = serviceLine
         var index = serviceLine + 1
-        while index < end, isBlankOrComment(lines[index]) || lines[index].hasPrefix("    ") {
-            if let name = key(of: lines[index], indent: 4) {
+        while index < end, isBlankOrComment(file[index].text) || file[index].text.hasPrefix("    ") {
+            if let name = key(of: file[index].text, indent: 4) {
                 if name == entry {
-                    let line = lines[index]
+                    let line = file[index].text
                     guard let colon = line.firstIndex(of: ":") else { return nil }
                     let afterColon = line[line.index(after: colon)...]
                     let valueStart = afterColon.firstIndex { $0 != " " } ?? afterColon.endIndex
                     let valueEnd = afterColon[valueStart...].firstIndex(of: " ") ?? afterColon.endIndex
-                    lines[index] = String(line[...colon]) + " " + digest + String(afterColon[valueEnd...])
-                    return lines.joined(separator: "\n")
+                    file[index].text = String(line[...colon]) + " " + digest + String(afterColon[valueEnd...])
+                    return joined()
                 }
                 lastEntry = index
             }
             index += 1
         }
-        lines.insert("    \(entry): \(digest)", at: lastEntry + 1)
-        return lines.joined(separator: "\n")
+        insert(["    \(entry): \(digest)"], at: lastEntry + 1)
+        return joined()
     }
 
     static func headerComments(of text: String) -> [String] {
