@@ -107,6 +107,27 @@ enum CrossInstanceScenario {
                 #expect(await watcher.ended(within: .seconds(2)), "\(label): the revoked token's WebSocket stayed open")
                 await watcher.close()
 
+                // A revocation whose event never came (written straight into SQL): the reload
+                // that heals it refuses the token and closes its WebSockets, as the event would.
+                let missed = try await apiA.signIn()
+                let (missedOrg, missedProject) = try await apiA.createOrganization(missed, slug: "missed-event")
+                guard let (missedWatcher, _) = try await LiveWatcher.connect(
+                    port: b.port, path: "/orgs/\(missedOrg)/projects/\(missedProject)/live", token: missed.token, subprotocol: true)
+                else {
+                    Issue.record("\(label): the live connection was refused")
+                    return
+                }
+                _ = try await TestServers.asSuperuser(database.database) { connection in
+                    try await connection.query(
+                        "INSERT INTO app.token_denylist (jti, expires_at) VALUES (\(missed.jti), now() + interval '15 minutes')",
+                        logger: TestServers.logger)
+                }
+                #expect(try await apiB.call(.get, "/me", token: missed.token).status == .ok)
+                try await b.runtime.reloadDenylist()
+                #expect(try await apiB.call(.get, "/me", token: missed.token).status == .unauthorized)
+                #expect(await missedWatcher.ended(within: .seconds(2)), "\(label): a revocation learned by reload left the WebSocket open")
+                await missedWatcher.close()
+
                 if case .redis(let endpoint) = events {
                     // The publishers' connections dropped (a Redis restart or proxy timeout does
                     // this): a revocation still returns at once and still reaches B.

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PlatformAPI
+import Synchronization
 import Testing
 
 /// Routes against in-memory repositories (`app.test(.router)`): auth, validation, the
@@ -281,5 +282,65 @@ import Testing
             }
             #expect(ready.status == .ok)
         }
+    }
+
+    /// A guest repository whose denylist cannot be read until `release()`.
+    final class UnreadableDenylist: GuestRepository {
+        let wrapped: any GuestRepository
+        let readable = Mutex(false)
+        init(_ wrapped: any GuestRepository) { self.wrapped = wrapped }
+        func release() { readable.withLock { $0 = true } }
+        func createGuest() async throws -> GuestUser { try await wrapped.createGuest() }
+        func revoke(jti: String, expiresAt: Date) async throws { try await wrapped.revoke(jti: jti, expiresAt: expiresAt) }
+        func denylist(now: Date) async throws -> [String: Date] {
+            guard readable.withLock({ $0 }) else { throw ScenarioError("the database is not reachable yet") }
+            return try await wrapped.denylist(now: now)
+        }
+    }
+
+    @Test func guardedRoutesAnswer503UntilTheDenylistIsRead() async throws {
+        var dependencies = AppDependencies.inMemory()
+        let guests = UnreadableDenylist(dependencies.repositories.guests)
+        dependencies.repositories.guests = guests
+        var configuration = AppConfiguration(jwtSecret: LiveInstance.jwtSecret, reconcileInterval: .seconds(3600))
+        configuration.denylistWait = .milliseconds(50)
+        let runtime = await PlatformRuntime(
+            configuration: configuration, dependencies: dependencies, logger: Logger(label: "router-tests"))
+        try await buildApplication(runtime: runtime).test(.router) { client in
+            let api = APIClient(client)
+            // Signing in needs no denylist; every guarded route waits, then refuses.
+            let guest = try await api.signIn()
+            let started = ContinuousClock.now
+            let refused = try await api.call(.get, "/me", token: guest.token)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.headers[.retryAfter] == "1")
+            #expect(refused.object("error")["code"] == .string("denylist_not_loaded"))
+            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(try await api.call(.get, "/configs", token: guest.token).status == .serviceUnavailable)
+            let notReady = try await api.call(.get, "/readyz")
+            #expect(notReady.status == .serviceUnavailable)
+            #expect(notReady.object("checks")["denylist_loaded"] == .string("failing"))
+            #expect(try await api.call(.get, "/healthz").status == .ok)
+
+            // The warm load retries; once it reads the denylist the same request passes.
+            guests.release()
+            let served = try await CrossInstanceScenario.waitUntil(timeout: .seconds(5)) {
+                try await api.call(.get, "/me", token: guest.token).status == .ok
+            }
+            #expect(served != nil, "the instance kept refusing after the denylist became readable")
+            #expect(runtime.denylistLoaded.isOpen)
+        }
+    }
+
+    @Test func aWaitingRequestPassesWhenTheDenylistArrives() async throws {
+        let gate = ReadinessGate()
+        async let waited = gate.wait(upTo: .seconds(5))
+        try await Task.sleep(for: .milliseconds(20))
+        let opened = ContinuousClock.now
+        gate.open()
+        #expect(await waited)
+        #expect(ContinuousClock.now - opened < .milliseconds(500))
+        #expect(await ReadinessGate().wait(upTo: .milliseconds(10)) == false)
+        #expect(await gate.wait(upTo: .zero))
     }
 }

@@ -59,6 +59,9 @@ public struct AppConfiguration: Sendable {
     public var instanceName: String
     /// Prefix of the Redis channel names (several platforms may share one Redis).
     public var redisChannelPrefix: String = "platform:"
+    /// How long a guarded request waits for the first denylist read before it is refused
+    /// with 503 (an instance starts serving `/healthz` and `/readyz` at once).
+    public var denylistWait: Duration = .seconds(1)
 
     /// Creates a configuration; defaults suit tests on loopback.
     public init(

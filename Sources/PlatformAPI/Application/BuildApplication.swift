@@ -13,7 +13,9 @@ public func buildRouter(runtime: PlatformRuntime) -> Router<APIRequestContext> {
     OperationsController(runtime: runtime).addRoutes(to: router)
     AuthController(runtime: runtime).addPublicRoutes(to: router)
     let authenticated = router.group()
-        .add(middleware: AuthMiddleware(tokens: runtime.tokens, revocations: runtime.revocations))
+        .add(middleware: AuthMiddleware(
+            tokens: runtime.tokens, revocations: runtime.revocations,
+            denylistLoaded: runtime.denylistLoaded, denylistWait: runtime.configuration.denylistWait))
     AuthController(runtime: runtime).addRoutes(to: authenticated)
     OrganizationController(runtime: runtime).addRoutes(to: authenticated)
     ProjectController(runtime: runtime).addRoutes(to: authenticated)

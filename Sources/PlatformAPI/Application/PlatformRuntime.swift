@@ -99,6 +99,8 @@ public final class PlatformRuntime: Sendable {
     public let logger: Logger
     let dependencies: AppDependencies
     let warmLoaded = ManagedFlag()
+    /// Opens when the denylist has been read from SQL once; the guarded routes wait on it.
+    public let denylistLoaded = ReadinessGate()
 
     /// Builds the graph. `sagaSteps` replaces the default steps (tests inject failures).
     public init(
@@ -129,14 +131,81 @@ public final class PlatformRuntime: Sendable {
     public func readiness() async -> [String: Bool] {
         [
             "config_warm_loaded": warmLoaded.value,
+            "denylist_loaded": denylistLoaded.isOpen,
             "database": await dependencies.storeIsReachable(),
             "events": dependencies.transportIsConnected(),
         ]
     }
 
-    /// Re-reads the denylist from SQL.
+    /// Re-reads the denylist from SQL. A token learned here (its event was missed) loses
+    /// its WebSockets as if the event had arrived; the first success opens `denylistLoaded`.
     public func reloadDenylist() async throws {
-        revocations.reload(try await repositories.guests.denylist(now: Date()))
+        let learned = revocations.reload(try await repositories.guests.denylist(now: Date()))
+        for jti in learned { chatHub.handle(.tokenRevoked(jti: jti)) }
+        denylistLoaded.open()
+    }
+}
+
+/// Opens once; requests arriving before wait for it a moment, then are refused.
+///
+/// The guarded routes wait on it so that no request is authorised against a denylist
+/// that has not been read yet (a revoked token would pass on a freshly started instance).
+public final class ReadinessGate: Sendable {
+    private struct State {
+        var isOpen = false
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+    private let state = Mutex(State())
+
+    /// Creates a closed gate.
+    public init() {}
+
+    /// Whether the gate has opened.
+    public var isOpen: Bool { state.withLock { $0.isOpen } }
+
+    /// Opens the gate and wakes every waiter (later calls do nothing).
+    public func open() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.isOpen else { return [] }
+            state.isOpen = true
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until the gate opens or `timeout` passes; whether it is open.
+    public func wait(upTo timeout: Duration) async -> Bool {
+        if isOpen { return true }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.opened(); return true }
+            group.addTask { try? await Task.sleep(for: timeout); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first || isOpen
+        }
+    }
+
+    /// Returns when the gate opens, or when the calling task is cancelled.
+    private func opened() async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.isOpen || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
     }
 }
 

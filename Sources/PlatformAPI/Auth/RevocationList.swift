@@ -28,10 +28,18 @@ public final class RevocationList: Sendable {
     /// Merges the rows read from SQL: a reload only adds. An entry learned from an event
     /// may be newer than the snapshot (its commit after the reload's read), so it stays
     /// until its token would have expired; only expired entries are dropped.
-    public func reload(_ rows: [String: Date], now: Date = Date()) {
+    /// Returns the token ids this instance had not known (a missed event), sorted, so the
+    /// caller can close what they still hold open.
+    @discardableResult
+    public func reload(_ rows: [String: Date], now: Date = Date()) -> [String] {
         entries.withLock { current in
-            for (jti, expiry) in rows { current[jti] = max(current[jti] ?? expiry, expiry) }
+            var learned: [String] = []
+            for (jti, expiry) in rows where expiry > now {
+                if current[jti] == nil { learned.append(jti) }
+                current[jti] = max(current[jti] ?? expiry, expiry)
+            }
             current = current.filter { $0.value > now }
+            return learned.sorted()
         }
     }
 

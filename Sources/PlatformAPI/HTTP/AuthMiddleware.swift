@@ -5,14 +5,22 @@ import Hummingbird
 ///
 /// The token comes from `Authorization: Bearer …`, or, for browsers opening a WebSocket
 /// (which cannot set headers), from the `Sec-WebSocket-Protocol` list `bearer, <token>`;
-/// never from the URL, which ends up in access logs. A revoked token is refused.
+/// never from the URL, which ends up in access logs. A revoked token is refused, and
+/// until this instance has read the denylist once every request is refused with 503
+/// (after waiting `denylistWait` for it): a just-started instance does not know yet
+/// which tokens were revoked.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
 
     let tokens: TokenService
     let revocations: RevocationList
+    let denylistLoaded: ReadinessGate
+    let denylistWait: Duration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard await denylistLoaded.wait(upTo: denylistWait) else {
+            throw APIError.unavailable("denylist_not_loaded", "this instance has not read the token denylist yet; retry")
+        }
         guard let token = Self.bearerToken(in: request) else { throw APIError.unauthorized() }
         let guest: AuthenticatedGuest
         do {

@@ -38,6 +38,10 @@ public struct APIError: HTTPResponseError, Equatable {
     public static func unauthorized(_ message: String = "a valid bearer token is required") -> APIError {
         APIError(.unauthorized, code: "unauthorized", message, headers: [.wwwAuthenticate: "Bearer"])
     }
+    /// 503: this instance cannot answer yet; `Retry-After` in seconds.
+    public static func unavailable(_ code: String, _ message: String, retryAfter seconds: Int = 1) -> APIError {
+        APIError(.serviceUnavailable, code: code, message, headers: [.retryAfter: "\(seconds)"])
+    }
     /// 403: authenticated, but not allowed.
     public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "forbidden", message) }
     /// 404: absent, or belonging to another tenant (the two are indistinguishable on purpose).
