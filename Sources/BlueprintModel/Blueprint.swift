@@ -276,6 +276,8 @@ public struct DataStore: Sendable, Equatable {
     public var buckets: [String]
     public var location: SourceLocation
     public var fieldLocations: FieldLocations
+    /// `tls`: clients reach a Redis store over TLS (PostgreSQL always uses TLS).
+    public var tls: Bool = false
 
     /// The port clients use.
     public var port: Int {

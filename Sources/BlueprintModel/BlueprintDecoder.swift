@@ -208,7 +208,7 @@ enum BlueprintDecoder {
     }
 
     static func dataStore(_ node: SourceNode, allRegions: [String]) -> DataStore {
-        DataStore(
+        var store = DataStore(
             name: node["name"]?.string ?? "",
             kind: node["kind"]?.string.flatMap(DataStore.Kind.init(rawValue:)) ?? .postgresql,
             regions: node["regions"]?.items.compactMap(\.string) ?? allRegions,
@@ -216,6 +216,8 @@ enum BlueprintDecoder {
             buckets: node["buckets"]?.items.compactMap(\.string) ?? [],
             location: node.location,
             fieldLocations: fieldLocations(node))
+        store.tls = node["tls"]?.bool ?? false
+        return store
     }
 
     static func pins(_ root: SourceNode, file: String) -> Pins {

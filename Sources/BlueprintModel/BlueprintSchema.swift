@@ -152,6 +152,7 @@ public enum BlueprintSchema {
         .optional("regions", .array(items: reference("region"), description: "Regions it runs in. Default: every region.")),
         .optional("storage", .string(.quantity, description: "Volume size per region.", defaultValue: "10Gi")),
         .optional("buckets", .array(items: name, description: "MinIO buckets (minio only).")),
+        .optional("tls", .boolean(description: "Clients connect over TLS, verifying the server's certificate (redis only: PostgreSQL always uses TLS).", defaultValue: false)),
     ]))
 
     static let cosign = Schema.object(ObjectSchema("How images are signed (cosign): keyless (issuer and subject) or a public key.", exactlyOneOf: [["issuer", "publicKey"]], [

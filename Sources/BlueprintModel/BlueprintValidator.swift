@@ -49,6 +49,11 @@ public enum BlueprintValidator {
                         at: location(store.fieldLocations, "regions[\(index)]", store.location),
                         hint: Suggestion.hint(for: region, in: regionIDs, noun: "region"))
             }
+            if store.tls, store.kind != .redis {
+                d.error("data store `\(store.name)` is \(store.kind.rawValue); `tls` applies to redis stores only",
+                        at: location(store.fieldLocations, "tls", store.location),
+                        hint: store.kind == .postgresql ? "remove `tls`: PostgreSQL clients always connect with verify-full" : "remove `tls`")
+            }
             if store.kind != .minio, !store.buckets.isEmpty {
                 d.error("data store `\(store.name)` is \(store.kind.rawValue); only minio stores have buckets",
                         at: location(store.fieldLocations, "buckets", store.location), hint: "remove `buckets`")

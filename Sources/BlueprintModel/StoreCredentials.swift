@@ -54,6 +54,9 @@ extension Blueprint {
                 result["\(prefix)_CA_CERT"] = StoreCredential(name: "\(prefix)_CA_CERT", store: name, item: .certificateAuthority, prefix: prefix)
             case .redis:
                 result["\(prefix)_PASSWORD"] = StoreCredential(name: "\(prefix)_PASSWORD", store: name, item: .password, prefix: prefix)
+                if store.tls {
+                    result["\(prefix)_CA_CERT"] = StoreCredential(name: "\(prefix)_CA_CERT", store: name, item: .certificateAuthority, prefix: prefix)
+                }
             case .minio:
                 break
             }

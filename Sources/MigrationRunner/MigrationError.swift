@@ -15,6 +15,8 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible {
     case statementFailed(version: Int, name: String, statement: Int, line: Int, error: PostgresErrorSummary)
     /// The database could not be reached or the ledger could not be read or written.
     case database(PostgresErrorSummary)
+    /// The connected role cannot act as the role that must own the schema; says how to fix it.
+    case ownerUnavailable(String)
 
     /// One changed migration.
     public struct ChecksumMismatch: Sendable, Equatable {
@@ -53,6 +55,8 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible {
             return "migration \(MigrationScript(version: version, name: name, sql: "").label) failed at statement \(statement) (line \(line)), rolled back: \(error)"
         case .database(let error):
             return "database error: \(error)"
+        case .ownerUnavailable(let problem):
+            return problem
         }
     }
 }

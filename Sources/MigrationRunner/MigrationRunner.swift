@@ -23,10 +23,17 @@ public struct MigrationRunner: Sendable {
     /// (`SET LOCAL lock_timeout`), so a migration never queues behind a long transaction
     /// while blocking the application. `nil` waits indefinitely.
     public var lockTimeout: Duration?
+    /// The role that must own everything the migrations create (and the database), or nil
+    /// for whatever role connects. Connected as that role, or as a member of it, the runner
+    /// migrates as it (`SET ROLE`). Connected as a superuser, it first creates the role when
+    /// missing (`LOGIN CREATEROLE`, no password) and gives it a database a superuser owns.
+    /// Any other role is refused before anything is written, with the statements that fix it.
+    public var owner: String?
 
     /// Creates a runner.
-    public init(lockTimeout: Duration? = nil) {
+    public init(lockTimeout: Duration? = nil, owner: String? = nil) {
         self.lockTimeout = lockTimeout
+        self.owner = owner
     }
 
     /// Connects to `databaseURL` (see `DatabaseURL`), applies the pending migrations and
@@ -107,7 +114,9 @@ public struct MigrationRunner: Sendable {
         let database = DatabaseSession(connection: connection, logger: logger)
         try await database.execute("SELECT pg_advisory_lock(\(Self.advisoryLockKey))")
         do {
+            if let owner { try await assume(owner, database: database, logger: logger) }
             let report = try await applyLocked(plan, database: database, logger: logger)
+            if owner != nil { try await database.execute("RESET ROLE") }
             try await database.execute("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))")
             return report
         } catch {
@@ -115,6 +124,52 @@ public struct MigrationRunner: Sendable {
             try? await database.execute("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))")
             throw error
         }
+    }
+
+    /// Makes the session act as `owner` (see ``owner``), or refuses.
+    private func assume(_ owner: String, database: DatabaseSession, logger: Logger) async throws {
+        let state = try await database.ownership(of: owner)
+        let quoted = DatabaseSession.identifier(owner)
+        let databaseName = DatabaseSession.identifier(state.database)
+        let giveDatabase = "ALTER DATABASE \(databaseName) OWNER TO \(quoted)"
+        if state.sessionUser != owner {
+            if state.isSuperuser {
+                if !state.ownerExists {
+                    // Another runner may create it at the same moment (roles are cluster-wide).
+                    try await database.execute(
+                        "DO $$ BEGIN CREATE ROLE \(quoted) LOGIN CREATEROLE NOSUPERUSER NOBYPASSRLS; "
+                            + "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+                    logger.notice("created the migrator role (LOGIN CREATEROLE, no password: set one before it connects over the network)",
+                                  metadata: ["role": "\(owner)"])
+                }
+                if state.databaseOwner != owner {
+                    guard state.databaseOwnerIsSuperuser else {
+                        throw MigrationError.ownerUnavailable(
+                            "database \(state.database) is owned by \(state.databaseOwner), not \(owner), which must own it and the schema: "
+                                + "run `\(giveDatabase)` if \(state.databaseOwner) holds nothing of the platform's, or use another database")
+                    }
+                    try await database.execute(giveDatabase)
+                    logger.notice("the migrator role now owns the database", metadata: ["role": "\(owner)", "database": "\(state.database)"])
+                }
+            } else if !state.ownerExists {
+                throw MigrationError.ownerUnavailable(
+                    "role \(owner) does not exist, and \(state.sessionUser) is not a superuser that could create it: "
+                        + "connect once as a superuser (scaffold creates the role and gives it the database), or run as one "
+                        + "`CREATE ROLE \(quoted) LOGIN CREATEROLE PASSWORD '…'; \(giveDatabase)` and connect as \(owner)")
+            } else if !state.isMember {
+                throw MigrationError.ownerUnavailable(
+                    "connected as \(state.sessionUser), which is neither \(owner) nor a member of it: connect as \(owner) "
+                        + "(or as a superuser, or run `GRANT \(quoted) TO \(DatabaseSession.identifier(state.sessionUser))` as one)")
+            } else if state.databaseOwner != owner {
+                throw MigrationError.ownerUnavailable(
+                    "database \(state.database) is owned by \(state.databaseOwner), not \(owner): run `\(giveDatabase)` as a superuser")
+            }
+        } else if state.databaseOwner != owner && !state.isSuperuser {
+            throw MigrationError.ownerUnavailable(
+                "database \(state.database) is owned by \(state.databaseOwner), not \(owner), which must own it and the schema: "
+                    + "run `\(giveDatabase)` as a superuser")
+        }
+        try await database.execute("SET ROLE \(quoted)")
     }
 
     private func applyLocked(_ plan: [PreparedMigration], database: DatabaseSession, logger: Logger) async throws
@@ -246,6 +301,39 @@ struct DatabaseSession {
         let rows = try await connection.query(query, logger: logger)
         for try await _ in rows {}
     }
+
+    /// Who is connected, and how the database and a role relate to it.
+    struct Ownership {
+        var sessionUser: String
+        var isSuperuser: Bool
+        var database: String
+        var databaseOwner: String
+        var databaseOwnerIsSuperuser: Bool
+        var ownerExists: Bool
+        var isMember: Bool
+    }
+
+    func ownership(of role: String) async throws -> Ownership {
+        let rows = try await connection.query(
+            """
+            SELECT session_user::text, s.rolsuper, current_database()::text, o.rolname::text, o.rolsuper,
+                   r.oid IS NOT NULL, r.oid IS NOT NULL AND pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')
+            FROM pg_catalog.pg_roles s
+            JOIN pg_catalog.pg_database d ON d.datname = current_database()
+            JOIN pg_catalog.pg_roles o ON o.oid = d.datdba
+            LEFT JOIN pg_catalog.pg_roles r ON r.rolname = \(role)
+            WHERE s.rolname = session_user
+            """,
+            logger: logger)
+        for try await (user, superuser, database, owner, ownerSuper, exists, member) in rows.decode((String, Bool, String, String, Bool, Bool, Bool).self) {
+            return Ownership(sessionUser: user, isSuperuser: superuser, database: database, databaseOwner: owner,
+                             databaseOwnerIsSuperuser: ownerSuper, ownerExists: exists, isMember: member)
+        }
+        throw MigrationError.ownerUnavailable("cannot read the connected role from pg_roles")
+    }
+
+    /// A double-quoted SQL identifier.
+    static func identifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     func isSuperuser() async throws -> Bool {
         let rows = try await connection.query("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user", logger: logger)

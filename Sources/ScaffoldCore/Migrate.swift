@@ -22,6 +22,7 @@ public enum DatabaseMigrate {
         }
         var logger = logger
         logger[metadataKey: "region"] = "\(region)"
-        return try await MigrationRunner().apply(scripts(), databaseURL: databaseURL, logger: logger)
+        // As the migrator, whoever connects: a superuser on a fresh server sets it up first.
+        return try await MigrationRunner(owner: DatabaseMigrations.migratorRole).apply(scripts(), databaseURL: databaseURL, logger: logger)
     }
 }

@@ -63,7 +63,7 @@ import TestSupport
 
     @Test(arguments: blueprints)
     func everyClientLogsInAsAUserItsServerHas(_ blueprint: String) throws {
-        var checkedPostgres = 0, checkedRedis = 0, checkedMigrations = 0
+        var checkedPostgres = 0, checkedRedis = 0, checkedRedisTLS = 0, checkedMigrations = 0
         for cluster in try Self.clusters(blueprint) {
             let label = "\(blueprint) \(cluster.name)"
             for deployment in cluster.objects where deployment.kind == "Deployment" && deployment.namespace == ServiceWorkloads.namespace {
@@ -128,6 +128,22 @@ import TestSupport
                     let key = values["authKey"]?.string ?? "auth"
                     #expect(cluster.remoteKeys(namespace, existing)[key] == password,
                             "\(label) \(deployment.name): its \(prefix)_PASSWORD is not \(namespace)'s requirepass")
+                    // With TLS, HAProxy serves a certificate for the host the client dials, and the
+                    // client verifies it with the CA of that host's certificate.
+                    if config["\(prefix)_TLS"] == "true" {
+                        #expect(config["\(prefix)_CACERT"] == "\(ServiceCredentials.directory)/\(prefix)_CA_CERT", "\(label)")
+                        let proxy = try #require(values["haproxy"]?["tls"], "\(label): \(namespace) has no TLS")
+                        #expect(proxy["enabled"]?.bool == true)
+                        let pem = try #require(proxy["secretName"]?.string)
+                        #expect(cluster.template(namespace, pem)[proxy["keyName"]?.string ?? ""] != nil, "\(label): \(pem) lacks the PEM file")
+                        let serverRecipes = cluster.object("ExternalSecret", namespace, pem)?.body["metadata"]?["annotations"]?[ExternalSecrets.recipesAnnotation]?.string ?? ""
+                        #expect(serverRecipes.contains("certificate=certificate:\(host)"), "\(label): HAProxy's certificate does not name \(host)")
+                        let clientRecipes = cluster.object("ExternalSecret", ServiceWorkloads.namespace, secretName)?.body["metadata"]?["annotations"]?[ExternalSecrets.recipesAnnotation]?.string ?? ""
+                        #expect(clientRecipes.contains("\(prefix)_CA_CERT=certificate-authority:\(host)"), "\(label)")
+                        checkedRedisTLS += 1
+                    } else {
+                        #expect(values["haproxy"]?["tls"] == nil, "\(label): \(namespace) serves TLS its client does not use")
+                    }
                     checkedRedis += 1
                 }
             }
@@ -153,7 +169,8 @@ import TestSupport
         }
         #expect(checkedPostgres > 0, "\(blueprint): no PostgreSQL client checked")
         if blueprint.contains("galaxy") {
-            #expect(checkedRedis > 0 && checkedMigrations > 0, "\(blueprint): Redis \(checkedRedis), migrations \(checkedMigrations)")
+            #expect(checkedRedis > 0 && checkedRedisTLS > 0 && checkedMigrations > 0,
+                    "\(blueprint): Redis \(checkedRedis) (TLS \(checkedRedisTLS)), migrations \(checkedMigrations)")
         }
     }
 }

@@ -69,8 +69,9 @@ import Testing
             + context.dataStores.flatMap { DataStores.objects($0, context) }
         let externalSecrets = secrets.filter { $0["kind"]?.scalarText == "ExternalSecret" }
         // Grafana's admin, the backup credentials of Velero and PostgreSQL, PostgreSQL's migrator,
-        // application role, server certificate and CA, Redis' password, MinIO's root.
-        #expect(externalSecrets.count == 9)
+        // application role, server certificate and CA, Redis' password and HAProxy's TLS
+        // certificate (galaxy's cache has `tls`), MinIO's root.
+        #expect(externalSecrets.count == 10)
         for secret in externalSecrets {
             #expect(secret["metadata"]?["annotations"]?[SyncWave.annotation]?.scalarText == "-16", "\(GitOps.name(secret))")
         }

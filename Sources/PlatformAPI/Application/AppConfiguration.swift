@@ -25,6 +25,7 @@ import MigrationRunner
 /// | `DATABASE_HOST`, `DATABASE_PORT`, `DATABASE_NAME`, `DATABASE_USER`, `DATABASE_PASSWORD`, `DATABASE_SOCKET`, `DATABASE_MAX_CONNECTIONS` | PostgreSQL, as the application role | `127.0.0.1`, `5432`, `scaffold`, `scaffold_app`, —, —, `20` |
 /// | `DATABASE_SSLMODE` (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`), `DATABASE_SSLROOTCERT` | TLS as libpq's `sslmode`/`sslrootcert`; the generated platform sets `verify-full` and the store's CA | `disable`, system roots |
 /// | `REDIS_HOST`, `REDIS_PORT`, `REDIS_USERNAME`, `REDIS_PASSWORD`, `REDIS_CHANNEL_PREFIX` | Redis, when the transport is `redis` | `127.0.0.1`, `6379`, —, —, `platform:` |
+/// | `REDIS_TLS` (`true`/`false`), `REDIS_CACERT` | TLS to Redis, verifying the host against the CA file | `false`, system roots |
 public struct AppConfiguration: Sendable {
     /// Which event transport carries hot-reload, revocation and chat fan-out events.
     public enum Events: Sendable, Equatable {
@@ -172,12 +173,22 @@ public struct AppConfiguration: Sendable {
         switch value("CONFIG_TRANSPORT", "PLATFORM_API_EVENTS")?.lowercased() ?? "postgres" {
         case "postgres": events = .postgres
         case "redis":
+            var tls: RedisTLS?
+            switch value("REDIS_TLS")?.lowercased() {
+            case nil, "false": tls = nil
+            case "true": tls = RedisTLS(rootCertificate: value("REDIS_CACERT"))
+            case let other?: problems.append("REDIS_TLS must be `true` or `false`, got `\(other)`")
+            }
+            if let path = tls?.rootCertificate, !FileManager.default.isReadableFile(atPath: path) {
+                problems.append("REDIS_CACERT: cannot read \(path)")
+            }
             events = .redis(
                 RedisEndpoint(
                     host: value("REDIS_HOST") ?? "127.0.0.1",
                     port: integer("REDIS_PORT", default: 6379, range: 1...65535),
                     username: value("REDIS_USERNAME"),
-                    password: value("REDIS_PASSWORD")
+                    password: value("REDIS_PASSWORD"),
+                    tls: tls
                 ))
         case let other: problems.append("CONFIG_TRANSPORT must be `postgres` or `redis`, got `\(other)`")
         }

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Where and how to reach Redis.
 public struct RedisEndpoint: Sendable, Equatable {
@@ -12,13 +13,35 @@ public struct RedisEndpoint: Sendable, Equatable {
     public var username: String?
     /// Password for `AUTH`; never logged.
     public var password: String?
+    /// TLS, verifying the server's certificate against `RedisTLS.rootCertificate` and
+    /// ``host``; nil for plain TCP (loopback development).
+    public var tls: RedisTLS?
 
     /// Creates an endpoint.
-    public init(host: String, port: Int, username: String? = nil, password: String? = nil) {
+    public init(host: String, port: Int, username: String? = nil, password: String? = nil, tls: RedisTLS? = nil) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
+        self.tls = tls
+    }
+}
+
+/// TLS to Redis (the generated platform's HAProxy terminates it in front of the servers).
+public struct RedisTLS: Sendable, Equatable {
+    /// PEM file of the CA that issued the server's certificate; nil: the system's roots.
+    public var rootCertificate: String?
+
+    public init(rootCertificate: String? = nil) {
+        self.rootCertificate = rootCertificate
+    }
+
+    /// A client context that checks the chain and the host name.
+    func context() throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .fullVerification
+        if let rootCertificate { configuration.trustRoots = .file(rootCertificate) }
+        return try NIOSSLContext(configuration: configuration)
     }
 }
 
@@ -75,11 +98,16 @@ public final class RedisConnection: Sendable {
         commandTimeout: TimeAmount = .seconds(1)
     ) async throws -> RedisConnection {
         let (pushes, continuation) = AsyncStream<RESPValue>.makeStream(bufferingPolicy: .unbounded)
+        let tlsContext = try endpoint.tls?.context()
+        let serverName = endpoint.host
         let channel = try await ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: serverName))
+                    }
                     try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(pushes: continuation))
                 }
             }

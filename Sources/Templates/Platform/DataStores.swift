@@ -41,6 +41,9 @@ public enum DataStores {
     public static func applicationSecret(_ store: DataStore) -> String { "\(store.name)-app" }
     public static func serverTLSSecret(_ store: DataStore) -> String { "\(store.name)-server-tls" }
     public static func serverCASecret(_ store: DataStore) -> String { "\(store.name)-server-ca" }
+    /// HAProxy's certificate and key in one PEM file, when a Redis store has `tls`.
+    public static func proxyTLSSecret(_ store: DataStore) -> String { "\(store.name)-haproxy-tls" }
+    static let proxyPEM = "redis.pem"
 
     /// Secret-store keys of the object store's backup credentials (shared by CloudNativePG and Velero).
     public static func backupKeys(_ context: ClusterContext, _ backup: DataStore) -> (accessKey: SecretStoreKey, secretKey: SecretStoreKey) {
@@ -63,8 +66,8 @@ public enum DataStores {
         }
     }
 
-    /// The server certificate of a PostgreSQL store, its key, and the CA that issued it:
-    /// clients connect with `sslmode=verify-full` to ``host(_:)``, which the certificate names.
+    /// The server certificate of a store (PostgreSQL; Redis with `tls`), its key, and the CA
+    /// that issued it: clients verify ``host(_:)``, which the certificate names.
     public static func serverCertificateKeys(_ context: ClusterContext, _ store: DataStore)
         -> (certificate: SecretStoreKey, privateKey: SecretStoreKey, authority: SecretStoreKey) {
         let host = host(store)
@@ -124,6 +127,13 @@ public enum DataStores {
             objects.append(ExternalSecrets.object(
                 name: authSecret(store), namespace: namespace, context: context, component: "data-store",
                 data: [("password", clientPasswordKey(context, store))], wave: SyncWave.secrets))
+            if store.tls {
+                let certificate = serverCertificateKeys(context, store)
+                objects.append(ExternalSecrets.object(
+                    name: proxyTLSSecret(store), namespace: namespace, context: context, component: "data-store",
+                    data: [("certificate", certificate.certificate), ("privateKey", certificate.privateKey)],
+                    template: [proxyPEM: "{{ .certificate }}\n{{ .privateKey }}"], wave: SyncWave.secrets))
+            }
         case .minio:
             objects.append(ExternalSecrets.object(
                 name: rootSecret(store), namespace: namespace, context: context, component: "data-store",
@@ -214,6 +224,11 @@ public enum DataStores {
                 ("splitBrainDetection", .map([("resources", size(.sidecar))])),
                 ("haproxy", .map([
                     ("enabled", true),
+                ] + (store.tls ? [
+                    // Clients' TLS ends here, with the certificate of the host they dial.
+                    ("tls", .map([("enabled", true), ("secretName", .string(proxyTLSSecret(store))), ("keyName", .string(proxyPEM)),
+                                  ("certMountPath", "/etc/haproxy-tls/")])),
+                ] : []) + [
                     ("replicas", .int(min(replicas, 2))),
                     ("nodeSelector", nodeSelector),
                     ("serviceAccount", .map([("automountToken", false)])),

@@ -44,13 +44,23 @@ public enum ServiceCredentials {
     public static func path(_ name: String) -> String { "\(directory)/\(name)" }
 
     /// The non-secret connection settings of the service's data stores, for its ConfigMap:
-    /// `<PREFIX>_USER`, `<PREFIX>_SSLMODE` and `<PREFIX>_SSLROOTCERT` for PostgreSQL.
+    /// `<PREFIX>_USER`, `<PREFIX>_SSLMODE` and `<PREFIX>_SSLROOTCERT` for PostgreSQL (libpq's
+    /// names); `<PREFIX>_TLS` and `<PREFIX>_CACERT` for a Redis store with `tls` (redis-cli's).
     public static func settings(_ service: Service, _ context: ClusterContext) -> [String: String] {
         var settings: [String: String] = [:]
         for credential in context.blueprint.storeCredentials(of: service) where credential.item == .certificateAuthority {
-            settings["\(credential.prefix)_USER"] = DataStores.applicationRole
-            settings["\(credential.prefix)_SSLMODE"] = "verify-full"
-            settings["\(credential.prefix)_SSLROOTCERT"] = path(credential.name)
+            guard let store = context.dataStore(credential.store) else { continue }
+            switch store.kind {
+            case .postgresql:
+                settings["\(credential.prefix)_USER"] = DataStores.applicationRole
+                settings["\(credential.prefix)_SSLMODE"] = "verify-full"
+                settings["\(credential.prefix)_SSLROOTCERT"] = path(credential.name)
+            case .redis:
+                settings["\(credential.prefix)_TLS"] = "true"
+                settings["\(credential.prefix)_CACERT"] = path(credential.name)
+            case .minio:
+                break
+            }
         }
         return settings
     }

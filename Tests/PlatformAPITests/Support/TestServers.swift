@@ -105,19 +105,26 @@ extension Trait where Self == RedisServerTrait {
 final class RedisServer: @unchecked Sendable {
     let port: Int
     let password: String?
+    /// With TLS: the certificates it serves (for `localhost`), and clients verify with.
+    let tls: PostgresTLSTests.Certificates?
     private let process: SpawnedProcess
     private let directory: TemporaryDirectory
 
-    private init(port: Int, password: String?, process: SpawnedProcess, directory: TemporaryDirectory) {
+    private init(port: Int, password: String?, tls: PostgresTLSTests.Certificates?, process: SpawnedProcess, directory: TemporaryDirectory) {
         self.port = port
         self.password = password
+        self.tls = tls
         self.process = process
         self.directory = directory
     }
 
-    var endpoint: RedisEndpoint { RedisEndpoint(host: "127.0.0.1", port: port, password: password) }
+    var endpoint: RedisEndpoint {
+        guard let tls else { return RedisEndpoint(host: "127.0.0.1", port: port, password: password) }
+        return RedisEndpoint(host: "localhost", port: port, password: password, tls: RedisTLS(rootCertificate: tls.authority))
+    }
 
-    static func start(password: String? = nil) async throws -> RedisServer {
+    /// Starts the server; with `tls`, it serves only TLS (no client certificates asked).
+    static func start(password: String? = nil, tls: PostgresTLSTests.Certificates? = nil) async throws -> RedisServer {
         let directory = try TemporaryDirectory(prefix: "redis")
         let executable = TestTools.which("redis-server")!
         for _ in 0..<5 {
@@ -127,8 +134,13 @@ final class RedisServer: @unchecked Sendable {
                 "--dir", directory.path, "--daemonize", "no", "--loglevel", "warning",
             ]
             if let password { arguments += ["--requirepass", password] }
+            if let tls {
+                arguments[2] = "0"
+                arguments += ["--tls-port", String(port), "--tls-cert-file", tls.serverCertificate, "--tls-key-file", tls.serverKey,
+                              "--tls-ca-cert-file", tls.authority, "--tls-auth-clients", "no"]
+            }
             let process = try SpawnedProcess.spawn(arguments, log: directory.url.appendingPathComponent("redis.log"))
-            let server = RedisServer(port: port, password: password, process: process, directory: directory)
+            let server = RedisServer(port: port, password: password, tls: tls, process: process, directory: directory)
             for _ in 0..<100 {
                 if server.exited { break }
                 if let connection = try? await RedisConnection.connect(to: server.endpoint) {
