@@ -159,6 +159,9 @@ public struct Region: Sendable, Equatable {
     public var environments: [String]
     /// The region's own secret manager, instead of the platform's.
     public var secretStore: SecretStoreProvider?
+    /// The networks (IPv4 CIDR) allowed to reach the Kubernetes API server of the
+    /// region's clusters (Azure, GCP); empty: any network, with credentials.
+    public var apiAuthorizedNetworks: [String] = []
     public var location: SourceLocation
     public var fieldLocations: FieldLocations
 }

@@ -138,6 +138,7 @@ enum BlueprintDecoder {
             residency: node["residency"]?.string.flatMap(Region.Residency.init(rawValue:)) ?? .strict,
             environments: node["environments"]?.items.compactMap(\.string) ?? [],
             secretStore: node["secretStore"].flatMap(secretStoreProvider),
+            apiAuthorizedNetworks: node["apiAuthorizedNetworks"]?.items.compactMap(\.string) ?? [],
             location: node.location,
             fieldLocations: fieldLocations(node))
     }

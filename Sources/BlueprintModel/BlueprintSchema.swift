@@ -82,6 +82,10 @@ public enum BlueprintSchema {
         .required("residency", .string(.dnsLabel, description: "`strict`: tenant data and backups never leave the region.", enumValues: ["strict", "relaxed"])),
         .required("environments", .array(items: reference("environment"), description: "The environments that run in this region.", minItems: 1)),
         .optional("secretStore", regionSecretStore),
+        .optional("apiAuthorizedNetworks", .array(
+            items: .string(.ipv4CIDR, description: "A network allowed to reach the Kubernetes API server."),
+            description: "Azure and GCP: the only networks (operators, CI) that may reach the clusters' Kubernetes API server. Default: any network, with credentials.",
+            minItems: 1)),
     ]))
 
     static let organization = Schema.object(ObjectSchema("A tenant: an organization that owns projects.", [

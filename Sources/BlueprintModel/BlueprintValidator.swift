@@ -27,6 +27,11 @@ public enum BlueprintValidator {
                 d.error("region `\(region.id)` on \(region.cloud) needs `location`", at: region.location,
                         hint: "add the cloud's region name, e.g. `location: fra1`")
             }
+            if !region.apiAuthorizedNetworks.isEmpty, !["azure", "gcp"].contains(region.cloud) {
+                d.error("region `\(region.id)` on \(region.cloud): `apiAuthorizedNetworks` is supported on azure and gcp only",
+                        at: location(region.fieldLocations, "apiAuthorizedNetworks", region.location),
+                        hint: "remove it, and restrict the API server with the cloud's own firewall")
+            }
         }
         for environment in blueprint.environments where !blueprint.regions.contains(where: { $0.environments.contains(environment.name) }) {
             d.error("environment `\(environment.name)` runs in no region", at: environment.location,

@@ -92,6 +92,8 @@ public enum StringFormat: String, Sendable, CaseIterable {
     /// A secret-store key: `/`-separated DNS labels without `--` (so every provider's
     /// name for it, `/` spelled `--` where a provider allows no `/`, is unambiguous).
     case secretKey
+    /// An IPv4 network in CIDR notation (`203.0.113.0/24`).
+    case ipv4CIDR
 
     /// The regular expression given to editors (ECMA-262 syntax).
     public var pattern: String? {
@@ -112,6 +114,7 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .branch: "^[A-Za-z0-9._/-]+$"
         case .httpsURL: "^https://[^\\s/]+(/\\S*)?$"
         case .secretKey: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"
+        case .ipv4CIDR: "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"
         }
     }
 
@@ -134,6 +137,7 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .branch: "a git branch name (e.g. `main`)"
         case .httpsURL: "an `https://` URL (e.g. `https://vault.example.com:8200`)"
         case .secretKey: "`/`-separated lowercase names without `--` (e.g. `galaxy/backend-api/s3-secret-key`)"
+        case .ipv4CIDR: "an IPv4 network in CIDR notation (e.g. `203.0.113.0/24`)"
         }
     }
 
@@ -188,7 +192,18 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .secretKey:
             return value.count <= 200 && !value.contains("--")
                 && value.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { Self.isDNSLabel(String($0)) }
+        case .ipv4CIDR:
+            let parts = value.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let prefix = Self.decimal(parts[1]), prefix <= 32 else { return false }
+            let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+            return octets.count == 4 && octets.allSatisfy { Self.decimal($0).map { $0 <= 255 } ?? false }
         }
+    }
+
+    /// A decimal number without sign or leading zeros (`0` itself allowed), at most three digits.
+    static func decimal(_ text: Substring) -> Int? {
+        guard (1...3).contains(text.count), text.allSatisfy(\.isASCIIDigit), text == "0" || !text.hasPrefix("0") else { return nil }
+        return Int(text)
     }
 
     static func isDNSLabel(_ value: String) -> Bool {

@@ -24,8 +24,10 @@ public enum GitOpsTree {
         let edges = ServiceGraph.edges(context)
         var files: [RenderedFile] = []
         var resources: [ClusterArea: [String]] = [:]
+        var storeKeys: Set<String> = []
         func add(_ area: ClusterArea, _ name: String, _ documents: [YAMLNode]) {
             guard !documents.isEmpty else { return }
+            storeKeys.formUnion(SecretStores.remoteKeys(readBy: documents))
             files.append(builder.file(.ops, "\(area.directory(scope))/\(name)", documents))
             resources[area, default: []].append(name)
         }
@@ -45,7 +47,10 @@ public enum GitOpsTree {
         add(.base, "namespaces.yaml", ClusterNamespaces.objects(context))
         add(.base, "projects.yaml", ArgoCD.projects(context))
         add(.base, "root.yaml", [ArgoCD.rootApplication(context)])
-        add(.base, "secret-store.yaml", SecretStores.objects(context))
+        // The store's reader may read only the keys read by the cluster's ExternalSecrets:
+        // its file is written once every other object is built.
+        let secretStoreIndex = files.count
+        resources[.base, default: []].append("secret-store.yaml")
         add(.base, "network-policies.yaml", NetworkAllowlists.platformPolicies(context, edges: edges))
 
         // apps
@@ -72,6 +77,9 @@ public enum GitOpsTree {
         files += policies.examples
         add(.ops, "backups.yaml", Backups.objects(context))
         add(.ops, "service-monitoring.yaml", ServiceMonitoring.objects(context))
+
+        files.insert(builder.file(.ops, "\(ClusterArea.base.directory(scope))/secret-store.yaml",
+                                  SecretStores.objects(context, readableKeys: storeKeys)), at: secretStoreIndex)
 
         for area in ClusterArea.allCases {
             guard let list = resources[area], area != .apps || !context.services.isEmpty else { continue }

@@ -93,6 +93,28 @@ import TestSupport
         }
     }
 
+    /// The in-cluster store's reader may `get` exactly the keys the cluster's
+    /// ExternalSecrets read (the inventory), by name, and do nothing else.
+    @Test func inClusterStoreReaderMayGetExactlyTheInventorysKeys() throws {
+        var checked = 0
+        for name in ["galaxy", "harbor/harbor", "atlas/atlas"] {
+            let loaded = try Pipeline.load(blueprint: Self.root.appendingPathComponent("blueprints/\(name).yaml").path)
+            let files = Dictionary(Pipeline.render(loaded).files.map { ($0.path, $0.contents) }) { first, _ in first }
+            for cluster in try SecretInventory.clusters(loaded) where cluster.provider == "kubernetes" {
+                let text = try #require(files["cluster/base/\(cluster.cluster)/secret-store.yaml"], "\(name) \(cluster.cluster)")
+                let lines = text.split(separator: "\n").map(String.init)
+                let start = try #require(lines.firstIndex(of: "  resourceNames:"), "\(name) \(cluster.cluster): no resourceNames")
+                let names = lines[(start + 1)...].prefix { $0.hasPrefix("  - ") }.map { String($0.dropFirst(4)) }
+                #expect(!cluster.keys.isEmpty)
+                #expect(names == cluster.keys.map(\.key), "\(name) \(cluster.cluster)")
+                #expect(lines[(start + 1 + names.count)...].prefix(2) == ["  verbs:", "  - get"], "\(name) \(cluster.cluster)")
+                #expect(!text.contains("- list") && !text.contains("- watch"))
+                checked += 1
+            }
+        }
+        #expect(checked >= 5)
+    }
+
     @Test func commandLineTextAndJSONWithoutValues() throws {
         let scaffold = TestTools.scaffoldExecutable
         let json = try TestTools.run(scaffold, ["secrets", Self.galaxy, "--env", "production", "--format", "json"])

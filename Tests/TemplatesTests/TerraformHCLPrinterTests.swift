@@ -53,6 +53,30 @@ import Testing
             """)
     }
 
+    /// checkov's in-line suppressions sit first in a resource block; they neither
+    /// break the alignment of the attributes after them nor get blank lines around them.
+    @Test func commentsInsideABlockKeepTheAttributesAligned() {
+        let text = HCLPrinter.print(body: [
+            .block(HCLBlock("resource", "azurerm_storage_container", "this", body: [
+                .comment("checkov:skip=CKV2_AZURE_21:storage insights need the account's shared key"),
+                .attr("for_each", .variable("buckets")),
+                .blankLine,
+                .attr("name", .reference("each.value.name")),
+                .attr("container_access_type", "private"),
+            ])),
+        ])
+        #expect(text == """
+            resource "azurerm_storage_container" "this" {
+              # checkov:skip=CKV2_AZURE_21:storage insights need the account's shared key
+              for_each = var.buckets
+
+              name                  = each.value.name
+              container_access_type = "private"
+            }
+
+            """)
+    }
+
     @Test func multiLineValuesBreakAlignmentAndIndentByBracketGroup() {
         let type = HCLType.map(.object([
             .init("name", .string),

@@ -151,8 +151,10 @@ import Testing
             """)
         let esStaging = try #require(files.first { $0.path == "live/es/staging/terraform.tfvars" }).contents
         for line in [
-            #"storage_account_name = "galaxyesstaging\#(suffix)""#, #"location             = "spaincentral""#,
-            #"cidr                 = "10.17.16.0/20""#, "node_count_min    = 2", "node_count_max    = 4", "high_availability = false",
+            #"storage_account_name    = "galaxyesstaging\#(suffix)""#, #"location                = "spaincentral""#,
+            #"cidr                    = "10.17.16.0/20""#, "node_count_min    = 2", "node_count_max    = 4", "high_availability = false",
+            // The region's apiAuthorizedNetworks.
+            #"api_authorized_networks = ["203.0.113.0/24", "198.51.100.0/24"]"#,
             #"zone              = "es.staging.galaxy.example.com""#,
             // Azure buckets are containers of the stack's own storage account.
             #"name            = "backups""#,

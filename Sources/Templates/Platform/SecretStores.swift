@@ -100,9 +100,24 @@ public enum SecretStores {
 
     // MARK: - The ClusterSecretStore
 
+    /// The store keys the ExternalSecrets among `objects` read (`spec.data[].remoteRef.key`).
+    public static func remoteKeys(readBy objects: [YAMLNode]) -> Set<String> {
+        var keys: Set<String> = []
+        for object in objects where object["apiVersion"]?.scalarText == ExternalSecrets.apiVersion
+            && object["kind"]?.scalarText == "ExternalSecret" {
+            for entry in object["spec"]?["data"]?.items ?? [] {
+                if let key = entry["remoteRef"]?["key"]?.scalarText { keys.insert(key) }
+            }
+        }
+        return keys
+    }
+
     /// The ClusterSecretStore (after External Secrets' CRDs, before every
     /// ExternalSecret), and for the in-cluster store the reader it logs in as.
-    public static func objects(_ context: ClusterContext) -> [YAMLNode] {
+    /// The reader may `get` exactly the Secrets named `readableKeys` (the keys the
+    /// cluster's ExternalSecrets read) and nothing else: a stolen reader token does
+    /// not open every Secret of the namespace, and nothing needs to list them.
+    public static func objects(_ context: ClusterContext, readableKeys: Set<String>) -> [YAMLNode] {
         let name = context.blueprint.platform.secretStore.name
         let labels = context.labels(name: name, component: "secret-store")
         let provider = provider(context)
@@ -114,9 +129,11 @@ public enum SecretStores {
                                       annotations: SyncWave.annotations(SyncWave.secretStore), [("automountServiceAccountToken", false)]))
             objects.append(K8s.object("rbac.authorization.k8s.io/v1", "Role", name: clusterStoreReader, namespace: namespace, labels: labels,
                                       annotations: SyncWave.annotations(SyncWave.secretStore), [
-                ("rules", .sequence([.map([
+                // An empty `resourceNames` would mean every Secret: no keys, no rule.
+                ("rules", .sequence(readableKeys.isEmpty ? [] : [.map([
                     ("apiGroups", .sequence([""])), ("resources", .sequence(["secrets"])),
-                    ("verbs", .sequence(["get", "list", "watch"])),
+                    ("resourceNames", .sequence(readableKeys.sorted().map { .string($0) })),
+                    ("verbs", .sequence(["get"])),
                 ])])),
             ]))
             objects.append(K8s.object("rbac.authorization.k8s.io/v1", "RoleBinding", name: clusterStoreReader, namespace: namespace, labels: labels,

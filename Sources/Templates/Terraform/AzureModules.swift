@@ -12,7 +12,10 @@ enum AzureModules: CloudModuleSet {
 
     static let network = TerraformModule(
         folder: "azure", kind: "network",
-        summary: ["The resource group and virtual network of one region and environment."],
+        summary: [
+            "The resource group and virtual network of one region and environment, and the network security",
+            "group of the nodes' subnet.",
+        ],
         provider: provider,
         variables: [TerraformInputs.name, TerraformInputs.location(cloud), TerraformInputs.nodeCIDR, TerraformInputs.tags],
         main: [
@@ -35,6 +38,31 @@ enum AzureModules: CloudModuleSet {
                 .attr("virtual_network_name", TF.ref("azurerm_virtual_network.this.name")),
                 .attr("address_prefixes", [.call("cidrsubnet", [.variable("cidr"), 1, 0])]),
             ])),
+            .comment("Azure's default rules stay below this one: traffic inside the network and from Azure's load"),
+            .comment("balancer in, everything else from the internet refused. AKS does not edit a subnet's own"),
+            .comment("group, so the ingress' ports are opened here."),
+            .block(HCLBlock("resource", "azurerm_network_security_group", "nodes", body: [
+                CheckovSkip.nsgHTTPFromInternet.comment,
+                .attr("name", TF.text("", .variable("name"), "-nodes")),
+                .attr("location", TF.ref("azurerm_resource_group.this.location")),
+                .attr("resource_group_name", TF.ref("azurerm_resource_group.this.name")),
+                .attr("tags", .variable("tags")),
+                .block(HCLBlock("security_rule", body: [
+                    .attr("name", "ingress"),
+                    .attr("priority", 100),
+                    .attr("direction", "Inbound"),
+                    .attr("access", "Allow"),
+                    .attr("protocol", "Tcp"),
+                    .attr("source_address_prefix", "Internet"),
+                    .attr("source_port_range", "*"),
+                    .attr("destination_address_prefix", "*"),
+                    .attr("destination_port_ranges", ["80", "443"]),
+                ])),
+            ])),
+            .block(HCLBlock("resource", "azurerm_subnet_network_security_group_association", "nodes", body: [
+                .attr("subnet_id", TF.ref("azurerm_subnet.nodes.id")),
+                .attr("network_security_group_id", TF.ref("azurerm_network_security_group.nodes.id")),
+            ])),
         ],
         outputs: [
             TerraformOutput("id", "The virtual network's id.", TF.ref("azurerm_virtual_network.this.id")),
@@ -46,7 +74,8 @@ enum AzureModules: CloudModuleSet {
     static let cluster = TerraformModule(
         folder: "azure", kind: "cluster",
         summary: [
-            "An AKS cluster (Azure CNI overlay, Cilium) with an autoscaling system pool, and the",
+            "An AKS cluster (Azure CNI overlay, Cilium; Entra ID and Azure RBAC only, Azure Policy, Container",
+            "Insights into a Log Analytics workspace in the region) with an autoscaling system pool, and the",
             "static address its ingress controller takes.",
         ],
         provider: provider,
@@ -54,10 +83,23 @@ enum AzureModules: CloudModuleSet {
             TerraformInputs.name, TerraformInputs.location(cloud), resourceGroupName,
             TerraformInputs.identifier("subnet_id", "The subnet the nodes join."),
             TerraformInputs.kubernetesVersion, TerraformInputs.nodeSize, TerraformInputs.nodeCountMin, TerraformInputs.nodeCountMax,
-            TerraformInputs.highAvailability, TerraformInputs.podsCIDR, TerraformInputs.servicesCIDR, TerraformInputs.tags,
+            TerraformInputs.highAvailability, TerraformInputs.podsCIDR, TerraformInputs.servicesCIDR,
+            TerraformInputs.apiAuthorizedNetworks, TerraformInputs.tags,
         ],
         main: [
-            .block(HCLBlock("resource", "azurerm_kubernetes_cluster", "this", body: [
+            .comment("Container Insights' logs and metrics, kept in the region."),
+            .block(HCLBlock("resource", "azurerm_log_analytics_workspace", "this", body: [
+                .attr("name", TF.text("", .variable("name"), "-logs")),
+                .attr("location", .variable("location")),
+                .attr("resource_group_name", .variable("resource_group_name")),
+                .attr("sku", "PerGB2018"),
+                .attr("retention_in_days", 30),
+                .attr("tags", .variable("tags")),
+            ])),
+            .block(HCLBlock("resource", "azurerm_kubernetes_cluster", "this", body: CheckovSkip.comments([
+                .aksPrivateCluster, .aksAuthorizedIPRanges, .aksPaidSLA, .aksDiskEncryptionSet, .aksHostEncryption,
+                .aksEphemeralOSDisk, .aksCriticalAddonsOnly, .aksSecretsStoreRotation,
+            ]) + [
                 .attr("name", .variable("name")),
                 .attr("location", .variable("location")),
                 .attr("resource_group_name", .variable("resource_group_name")),
@@ -68,6 +110,8 @@ enum AzureModules: CloudModuleSet {
                 .attr("node_os_upgrade_channel", "NodeImage"),
                 .attr("oidc_issuer_enabled", true),
                 .attr("workload_identity_enabled", true),
+                .attr("local_account_disabled", true),
+                .attr("azure_policy_enabled", true),
                 .attr("tags", .variable("tags")),
                 .block(HCLBlock("default_node_pool", body: [
                     .attr("name", "system"),
@@ -76,12 +120,24 @@ enum AzureModules: CloudModuleSet {
                     .attr("auto_scaling_enabled", true),
                     .attr("min_count", .variable("node_count_min")),
                     .attr("max_count", .variable("node_count_max")),
+                    .attr("max_pods", 250),
                     .attr("temporary_name_for_rotation", "rotation"),
                     .attr("node_labels", TerraformInputs.nodeLabels),
                     .attr("tags", .variable("tags")),
                     .block(HCLBlock("upgrade_settings", body: [.attr("max_surge", "10%")])),
                 ])),
                 .block(HCLBlock("identity", body: [.attr("type", "SystemAssigned")])),
+                .block(HCLBlock("dynamic", "api_server_access_profile", body: [
+                    .attr("for_each", authorizedNetworksOnce),
+                    .block(HCLBlock("content", body: [.attr("authorized_ip_ranges", TF.ref("api_server_access_profile.value"))])),
+                ])),
+                .comment("Kubernetes access through Entra ID, authorized by Azure role assignments (for example"),
+                .comment("Azure Kubernetes Service RBAC Cluster Admin on the cluster for operators and CI)."),
+                .block(HCLBlock("azure_active_directory_role_based_access_control", body: [.attr("azure_rbac_enabled", true)])),
+                .block(HCLBlock("oms_agent", body: [
+                    .attr("log_analytics_workspace_id", TF.ref("azurerm_log_analytics_workspace.this.id")),
+                    .attr("msi_auth_for_monitoring_enabled", true),
+                ])),
                 .block(HCLBlock("network_profile", body: [
                     .attr("network_plugin", "azure"),
                     .attr("network_plugin_mode", "overlay"),
@@ -123,6 +179,11 @@ enum AzureModules: CloudModuleSet {
             TerraformOutput("oidc_issuer_url", "The issuer workload identities federate with.", TF.ref("azurerm_kubernetes_cluster.this.oidc_issuer_url")),
         ])
 
+    /// `[var.api_authorized_networks]` when it lists networks, else `[]`: a dynamic
+    /// block that exists only when the region restricts its API server.
+    static let authorizedNetworksOnce = HCLExpression.conditional(
+        .binary(.greater, TF.length(.variable("api_authorized_networks")), 0), [.variable("api_authorized_networks")], [])
+
     static let accountName = TerraformVariable("account_name", .string, "The storage account's globally unique name.")
         .validated(TF.matches("^[a-z0-9]{3,24}$", .variable("account_name")), "account_name must be 3 to 24 lowercase letters or digits.")
 
@@ -144,7 +205,9 @@ enum AzureModules: CloudModuleSet {
                                              resultValue: TF.ref("bucket.expiration_days"),
                                              if: .binary(.notEqual, TF.ref("bucket.expiration_days"), .null))),
             ])),
-            .block(HCLBlock("resource", "azurerm_storage_account", "this", body: [
+            .block(HCLBlock("resource", "azurerm_storage_account", "this", body: CheckovSkip.comments([
+                .storagePublicNetwork, .storagePrivateEndpoint, .storageGeoReplication, .storageCustomerManagedKey, .storageQueueLogging,
+            ]) + [
                 .attr("name", .variable("account_name")),
                 .attr("resource_group_name", .variable("resource_group_name")),
                 .attr("location", .variable("location")),
@@ -165,6 +228,7 @@ enum AzureModules: CloudModuleSet {
                 TF.preventDestroy,
             ])),
             .block(HCLBlock("resource", "azurerm_storage_container", "this", body: [
+                CheckovSkip.storageBlobReadLogging.comment,
                 .attr("for_each", .variable("buckets")),
                 .blankLine,
                 .attr("name", TF.ref("each.value.name")),
@@ -238,6 +302,7 @@ enum AzureModules: CloudModuleSet {
         [
             (TerraformInputs.podsCIDR, .string(LiveStack.podsCIDR)),
             (TerraformInputs.servicesCIDR, .string(LiveStack.servicesCIDR)),
+            (TerraformInputs.apiAuthorizedNetworks, .strings(stack.region.apiAuthorizedNetworks)),
             (TerraformVariable("storage_account_name", .string, "The storage account holding the stack's buckets.")
                 .validated(TF.matches("^[a-z0-9]{3,24}$", .variable("storage_account_name")),
                            "storage_account_name must be 3 to 24 lowercase letters or digits."),
@@ -255,7 +320,8 @@ enum AzureModules: CloudModuleSet {
                 ("kubernetes_version", .variable("kubernetes_version")), ("node_size", .variable("node_size")),
                 ("node_count_min", .variable("node_count_min")), ("node_count_max", .variable("node_count_max")),
                 ("high_availability", .variable("high_availability")),
-                ("pods_cidr", .variable("pods_cidr")), ("services_cidr", .variable("services_cidr")), ("tags", NamingModule.tags),
+                ("pods_cidr", .variable("pods_cidr")), ("services_cidr", .variable("services_cidr")),
+                ("api_authorized_networks", .variable("api_authorized_networks")), ("tags", NamingModule.tags),
             ]),
             bucket.call([
                 ("location", .variable("location")), ("resource_group_name", group), ("account_name", .variable("storage_account_name")),
@@ -306,7 +372,9 @@ enum AzureModules: CloudModuleSet {
                 .attr("name", .string(names.azureStateResourceGroup)),
                 .attr("location", location),
             ])),
-            .block(HCLBlock("resource", "azurerm_storage_account", "state", body: [
+            .block(HCLBlock("resource", "azurerm_storage_account", "state", body: CheckovSkip.comments([
+                .storagePublicNetwork, .storagePrivateEndpoint, .storageGeoReplication, .storageCustomerManagedKey, .storageQueueLogging,
+            ]) + [
                 .attr("name", .string(names.azureStateAccount)),
                 .attr("resource_group_name", TF.ref("azurerm_resource_group.state.name")),
                 .attr("location", location),
@@ -324,6 +392,7 @@ enum AzureModules: CloudModuleSet {
                 TF.preventDestroy,
             ])),
             .block(HCLBlock("resource", "azurerm_storage_container", "state", body: [
+                CheckovSkip.storageBlobReadLogging.comment,
                 .attr("name", "tfstate"),
                 .attr("storage_account_id", TF.ref("azurerm_storage_account.state.id")),
                 .attr("container_access_type", "private"),

@@ -10,7 +10,10 @@ enum GCPModules: CloudModuleSet {
 
     static let network = TerraformModule(
         folder: "gcp", kind: "network",
-        summary: ["The VPC of one region and environment, with the nodes' subnet and its pod and service ranges."],
+        summary: [
+            "The VPC of one region and environment, with the nodes' subnet (flow logs on) and its pod and service",
+            "ranges, refusing inbound traffic from outside.",
+        ],
         provider: provider,
         variables: [TerraformInputs.name, TerraformInputs.location(cloud), TerraformInputs.nodeCIDR, TerraformInputs.podsCIDR, TerraformInputs.servicesCIDR],
         main: [
@@ -25,8 +28,19 @@ enum GCPModules: CloudModuleSet {
                 .attr("network", TF.ref("google_compute_network.this.id")),
                 .attr("ip_cidr_range", .variable("cidr")),
                 .attr("private_ip_google_access", true),
+                .block(HCLBlock("log_config", body: [.attr("aggregation_interval", "INTERVAL_10_MIN")])),
                 .block(HCLBlock("secondary_ip_range", body: [.attr("range_name", "pods"), .attr("ip_cidr_range", .variable("pods_cidr"))])),
                 .block(HCLBlock("secondary_ip_range", body: [.attr("range_name", "services"), .attr("ip_cidr_range", .variable("services_cidr"))])),
+            ])),
+            .comment("Spells out the network's implied rule: nothing comes in unless a rule of higher priority lets it"),
+            .comment("(GKE adds those for its control plane, health checks and load balancers at priority 1000)."),
+            .block(HCLBlock("resource", "google_compute_firewall", "deny_ingress", body: [
+                .attr("name", TF.text("", .variable("name"), "-deny-ingress")),
+                .attr("network", TF.ref("google_compute_network.this.id")),
+                .attr("direction", "INGRESS"),
+                .attr("priority", 65534),
+                .attr("source_ranges", ["0.0.0.0/0"]),
+                .block(HCLBlock("deny", body: [.attr("protocol", "all")])),
             ])),
         ],
         outputs: [
@@ -45,8 +59,8 @@ enum GCPModules: CloudModuleSet {
     static let cluster = TerraformModule(
         folder: "gcp", kind: "cluster",
         summary: [
-            "A GKE cluster (VPC-native, workload identity, regular release channel) with an",
-            "autoscaling node pool, and the static address its ingress controller takes.",
+            "A GKE cluster (VPC-native, Calico enforcing the NetworkPolicies, workload identity, regular channel)",
+            "with an autoscaling node pool of shielded nodes, and the static address its ingress controller takes.",
         ],
         provider: provider,
         variables: [
@@ -56,12 +70,14 @@ enum GCPModules: CloudModuleSet {
             TerraformInputs.identifier("pods_range_name", "The subnet's secondary range for pods."),
             TerraformInputs.identifier("services_range_name", "The subnet's secondary range for services."),
             TerraformInputs.kubernetesVersion, TerraformInputs.nodeSize, TerraformInputs.nodeCountMin, TerraformInputs.nodeCountMax,
-            TerraformInputs.highAvailability, TerraformInputs.tags,
+            TerraformInputs.highAvailability, TerraformInputs.apiAuthorizedNetworks, TerraformInputs.tags,
         ],
         main: [
             .block(HCLBlock("data", "google_client_config", "current")),
             .block(HCLBlock("data", "google_compute_zones", "available", body: [.attr("region", .variable("location"))])),
-            .block(HCLBlock("resource", "google_container_cluster", "this", body: [
+            .block(HCLBlock("resource", "google_container_cluster", "this", body: CheckovSkip.comments([
+                .gkePrivateCluster, .gkePrivateNodes, .gkeAuthorizedNetworks, .gkeBinaryAuthorization, .gkeGoogleGroups, .gkeRemovedDefaultPool,
+            ]) + [
                 .attr("name", .variable("name")),
                 .attr("location", clusterLocation),
                 .attr("network", .variable("network_id")),
@@ -71,10 +87,27 @@ enum GCPModules: CloudModuleSet {
                 .attr("remove_default_node_pool", true),
                 .attr("initial_node_count", 1),
                 .attr("deletion_protection", true),
+                .attr("enable_intranode_visibility", true),
                 .attr("resource_labels", .variable("tags")),
+                .block(HCLBlock("network_policy", body: [.attr("enabled", true), .attr("provider", "CALICO")])),
+                .block(HCLBlock("addons_config", body: [
+                    .block(HCLBlock("network_policy_config", body: [.attr("disabled", false)])),
+                ])),
+                .block(HCLBlock("master_auth", body: [
+                    .block(HCLBlock("client_certificate_config", body: [.attr("issue_client_certificate", false)])),
+                ])),
                 .block(HCLBlock("ip_allocation_policy", body: [
                     .attr("cluster_secondary_range_name", .variable("pods_range_name")),
                     .attr("services_secondary_range_name", .variable("services_range_name")),
+                ])),
+                .block(HCLBlock("dynamic", "master_authorized_networks_config", body: [
+                    .attr("for_each", AzureModules.authorizedNetworksOnce),
+                    .block(HCLBlock("content", body: [
+                        .block(HCLBlock("dynamic", "cidr_blocks", body: [
+                            .attr("for_each", TF.ref("master_authorized_networks_config.value")),
+                            .block(HCLBlock("content", body: [.attr("cidr_block", TF.ref("cidr_blocks.value"))])),
+                        ])),
+                    ])),
                 ])),
                 .block(HCLBlock("release_channel", body: [.attr("channel", "REGULAR")])),
                 .block(HCLBlock("workload_identity_config", body: [
@@ -97,6 +130,10 @@ enum GCPModules: CloudModuleSet {
                     .attr("resource_labels", .variable("tags")),
                     .attr("oauth_scopes", ["https://www.googleapis.com/auth/cloud-platform"]),
                     .block(HCLBlock("workload_metadata_config", body: [.attr("mode", "GKE_METADATA")])),
+                    .block(HCLBlock("shielded_instance_config", body: [
+                        .attr("enable_secure_boot", true),
+                        .attr("enable_integrity_monitoring", true),
+                    ])),
                 ])),
             ])),
             .comment("The ingress controller's Service takes this address (loadBalancerIP), so DNS can point at it first."),
@@ -120,6 +157,7 @@ enum GCPModules: CloudModuleSet {
         provider: provider,
         variables: [TerraformInputs.location(cloud), TerraformInputs.buckets, TerraformInputs.tags],
         main: [.block(HCLBlock("resource", "google_storage_bucket", "this", body: [
+            CheckovSkip.bucketAccessLogging.comment,
             .attr("for_each", .variable("buckets")),
             .blankLine,
             .attr("name", TF.ref("each.value.name")),
@@ -182,7 +220,10 @@ enum GCPModules: CloudModuleSet {
     // MARK: Live stack
 
     static func stackVariables(_ stack: LiveStack) -> [(TerraformVariable, HCLExpression?)] {
-        [(TerraformInputs.podsCIDR, .string(LiveStack.podsCIDR)), (TerraformInputs.servicesCIDR, .string(LiveStack.servicesCIDR))]
+        [
+            (TerraformInputs.podsCIDR, .string(LiveStack.podsCIDR)), (TerraformInputs.servicesCIDR, .string(LiveStack.servicesCIDR)),
+            (TerraformInputs.apiAuthorizedNetworks, .strings(stack.region.apiAuthorizedNetworks)),
+        ]
     }
 
     static func moduleCalls(_ stack: LiveStack) -> [HCLBodyItem] {
@@ -197,7 +238,8 @@ enum GCPModules: CloudModuleSet {
                 ("services_range_name", TF.ref("module.network.services_range_name")),
                 ("kubernetes_version", .variable("kubernetes_version")), ("node_size", .variable("node_size")),
                 ("node_count_min", .variable("node_count_min")), ("node_count_max", .variable("node_count_max")),
-                ("high_availability", .variable("high_availability")), ("tags", NamingModule.tags),
+                ("high_availability", .variable("high_availability")),
+                ("api_authorized_networks", .variable("api_authorized_networks")), ("tags", NamingModule.tags),
             ]),
             bucket.call([("location", .variable("location")), ("buckets", .variable("buckets")), ("tags", NamingModule.tags)]),
             dns.call([
@@ -228,6 +270,7 @@ enum GCPModules: CloudModuleSet {
 
     static func stateBootstrap(names: TerraformNames, region: Region) -> [HCLBodyItem]? {
         [.block(HCLBlock("resource", "google_storage_bucket", "state", body: [
+            CheckovSkip.bucketAccessLogging.comment,
             .attr("name", .string(names.stateBucket)),
             .attr("location", .string((region.cloudLocation ?? region.id).uppercased())),
             .attr("storage_class", "STANDARD"),

@@ -52,6 +52,13 @@ enum TerraformInputs {
                            .binary(.lessOrEqual, .variable("node_count_max"), 100)),
                    "node_count_max must be between node_count_min and 100.")
 
+    /// The region's `apiAuthorizedNetworks` (Azure, GCP).
+    static let apiAuthorizedNetworks = TerraformVariable(
+        "api_authorized_networks", .list(.string),
+        "The only networks (IPv4 CIDR) that may reach the Kubernetes API server; empty: any network, with credentials.")
+        .validated(TF.all(.variable("api_authorized_networks"), "network", TF.isCIDR(.reference("network"))),
+                   "Every entry of api_authorized_networks must be an IPv4 network in CIDR notation, e.g. 203.0.113.0/24.")
+
     static let highAvailability = TerraformVariable("high_availability", .bool, "Run a highly available control plane (production).")
 
     static let buckets = TerraformVariable("buckets", .map(.object([

@@ -25,18 +25,19 @@ module "network" {
 module "cluster" {
   source = "../../../modules/azure/cluster"
 
-  name                = module.naming.name
-  location            = var.location
-  resource_group_name = module.network.resource_group_name
-  subnet_id           = module.network.subnet_id
-  kubernetes_version  = var.kubernetes_version
-  node_size           = var.node_size
-  node_count_min      = var.node_count_min
-  node_count_max      = var.node_count_max
-  high_availability   = var.high_availability
-  pods_cidr           = var.pods_cidr
-  services_cidr       = var.services_cidr
-  tags                = module.naming.tags
+  name                    = module.naming.name
+  location                = var.location
+  resource_group_name     = module.network.resource_group_name
+  subnet_id               = module.network.subnet_id
+  kubernetes_version      = var.kubernetes_version
+  node_size               = var.node_size
+  node_count_min          = var.node_count_min
+  node_count_max          = var.node_count_max
+  high_availability       = var.high_availability
+  pods_cidr               = var.pods_cidr
+  services_cidr           = var.services_cidr
+  api_authorized_networks = var.api_authorized_networks
+  tags                    = module.naming.tags
 }
 
 module "bucket" {

@@ -2,18 +2,19 @@
 
 # Non-secret values only: credentials come from the environment (see providers.tf, backend.tf).
 
-platform             = "galaxy"
-region               = "es"
-environment          = "production"
-country              = "ES"
-residency            = "strict"
-location             = "spaincentral"
-cidr                 = "10.17.32.0/20"
-pods_cidr            = "100.64.0.0/14"
-services_cidr        = "100.68.0.0/20"
-storage_account_name = "galaxyesproduction365b91"
-kubernetes_version   = "1.33"
-node_size            = "Standard_D4s_v5"
+platform                = "galaxy"
+region                  = "es"
+environment             = "production"
+country                 = "ES"
+residency               = "strict"
+location                = "spaincentral"
+cidr                    = "10.17.32.0/20"
+pods_cidr               = "100.64.0.0/14"
+services_cidr           = "100.68.0.0/20"
+api_authorized_networks = ["203.0.113.0/24", "198.51.100.0/24"]
+storage_account_name    = "galaxyesproduction365b91"
+kubernetes_version      = "1.33"
+node_size               = "Standard_D4s_v5"
 
 # Sized from the blueprint: services at minimum replicas request 1750m CPU and 1920Mi memory;
 # at maximum replicas plus the quotas of the organizations homed here, 12600m and 19456Mi.

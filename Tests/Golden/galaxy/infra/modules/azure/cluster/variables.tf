@@ -105,6 +105,16 @@ variable "services_cidr" {
   }
 }
 
+variable "api_authorized_networks" {
+  type        = list(string)
+  description = "The only networks (IPv4 CIDR) that may reach the Kubernetes API server; empty: any network, with credentials."
+
+  validation {
+    condition     = alltrue([for network in var.api_authorized_networks : can(cidrhost(network, 0))])
+    error_message = "Every entry of api_authorized_networks must be an IPv4 network in CIDR notation, e.g. 203.0.113.0/24."
+  }
+}
+
 variable "tags" {
   type        = map(string)
   description = "Labels for every resource (platform, region, environment, country, residency, managed-by)."
