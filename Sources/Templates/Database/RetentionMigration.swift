@@ -3,8 +3,10 @@ import Renderer
 /// Migration 0006: what the retention job needs to delete closed chat sessions of every
 /// tenant. `scaffold_app` cannot delete chat sessions (no DELETE privilege, and row-level
 /// security confines it to one tenant), so a SECURITY DEFINER function owned by the
-/// migrator does exactly this one deletion, in bounded batches. Expired denylist rows need
-/// nothing new: the table is not tenant-scoped and `scaffold_app` may delete from it.
+/// migrator does exactly this one deletion, in bounded batches. Row-level security is
+/// forced on the table, owner included, so two policies let the migrator see and delete
+/// closed sessions, and only those. Expired denylist rows need nothing new: the table is
+/// not tenant-scoped and `scaffold_app` may delete from it.
 enum RetentionMigration {
     static let name = "retention"
     static let summary = "purging of chat sessions closed longer than the retention, for the retention job."
@@ -13,11 +15,20 @@ enum RetentionMigration {
     static let closedAtIndex = "chat_sessions_closed_at_idx"
 
     static func statements() -> [SQLStatement] {
-        [
+        let closed = SQLExpression.isNotNull(.column("closed_at"))
+        return [
+            .createPolicy(
+                SQLCreatePolicy(
+                    "chat_sessions_closed_for_retention", on: ChatMigration.chatSessions, for: .select,
+                    to: [.role(DatabaseMigrations.migratorRole)], using: closed)),
+            .createPolicy(
+                SQLCreatePolicy(
+                    "chat_sessions_purge_closed", on: ChatMigration.chatSessions, for: .delete,
+                    to: [.role(DatabaseMigrations.migratorRole)], using: closed)),
             .createIndex(
                 SQLCreateIndex(
                     closedAtIndex, on: ChatMigration.chatSessions, columns: ["closed_at"],
-                    where: .isNotNull(.column("closed_at")))),
+                    where: closed)),
             .createFunction(
                 SQLCreateFunction(
                     purgeClosedChatSessions,
