@@ -300,11 +300,15 @@ final class ManualClock: Sendable {
         }
     }
 
-    @Test func aConnectionThatNeverSendsARequestIsClosed() async throws {
+    @Test func aConnectionThatNeverCompletesARequestIsClosed() async throws {
         try await Self.withLiveApp({ $0.idleTimeout = .seconds(1) }) { port, _ in
-            let connection = try await RawConnection.connect(port: port)
-            #expect(await connection.closed(within: .seconds(5)) != nil, "a silent connection stayed open")
-            await connection.close()
+            let silent = try await RawConnection.connect(port: port)
+            let trickling = try await RawConnection.connect(port: port)
+            try await trickling.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  // the blank line never comes
+            #expect(await silent.closed(within: .seconds(5)) != nil, "a silent connection stayed open")
+            #expect(await trickling.closed(within: .seconds(5)) != nil, "a connection with half a request head stayed open")
+            await silent.close()
+            await trickling.close()
         }
     }
 

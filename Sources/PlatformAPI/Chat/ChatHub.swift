@@ -65,11 +65,6 @@ public final class ChatHub: Sendable {
     /// Clients connected to this instance.
     public var count: Int { clients.withLock { $0.count } }
 
-    /// Clients of one user connected to this instance.
-    public func count(of userID: UUID) -> Int {
-        clients.withLock { $0.values.count(where: { $0.userID == userID }) }
-    }
-
     /// Sends `message` to every client watching `projectID`; returns how many.
     @discardableResult
     public func broadcast(_ message: String, to projectID: UUID) -> Int {

@@ -19,7 +19,7 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     let limiter: RateLimiter
     let key: Key
-    /// Names the action in the error message, e.g. `sign-in`.
+    /// Names the action in the error message and the metric label, e.g. `sign_in`.
     let action: String
     let metrics: APIMetrics
 
@@ -34,7 +34,8 @@ struct RateLimitMiddleware: RouterMiddleware {
         }
         if case .limited(let retryAfter) = limiter.acquire(bucket) {
             metrics.recordRateLimited(action)
-            throw APIError.tooManyRequests("too many \(action) requests; retry later", retryAfter: retryAfter)
+            throw APIError.tooManyRequests(
+                "the \(action) rate limit is exhausted; retry in \(retryAfter.wholeSecondsRoundedUp) s", retryAfter: retryAfter)
         }
         return try await next(request, context)
     }
