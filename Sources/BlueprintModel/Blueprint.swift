@@ -212,12 +212,23 @@ public struct Service: Sendable, Equatable {
         /// Random bytes of this length make the value (`scaffold secrets` says how);
         /// nil: a value only its owner has (an API key of an outside service).
         public var generate: Int?
+        /// Where the entry is written (nil for references made in code).
+        public var location: SourceLocation?
 
-        public init(name: String, key: String, generate: Int? = nil) {
+        public init(name: String, key: String, generate: Int? = nil, location: SourceLocation? = nil) {
             self.name = name
             self.key = key
             self.generate = generate
+            self.location = location
         }
+    }
+    /// How the service's pods receive their secrets.
+    public enum SecretDelivery: String, Sendable, CaseIterable {
+        /// Each secret a read-only file, `<NAME>_FILE` naming it (the `_FILE` convention).
+        case files
+        /// Each secret also an environment variable (visible to anything that can read the
+        /// process environment; checkov's CKV_K8S_35 is skipped with the reason).
+        case environment
     }
     public var name: String
     public var image: String
@@ -241,6 +252,8 @@ public struct Service: Sendable, Equatable {
     public var runsMigrations: Bool
     public var location: SourceLocation
     public var fieldLocations: FieldLocations
+    /// `secretDelivery`: files unless the blueprint asks for environment variables.
+    public var secretDelivery: SecretDelivery = .files
 
     public static func == (lhs: Service, rhs: Service) -> Bool {
         lhs.name == rhs.name && lhs.image == rhs.image && lhs.port == rhs.port && lhs.metricsPort == rhs.metricsPort
@@ -250,6 +263,7 @@ public struct Service: Sendable, Equatable {
             && lhs.config.map(\.name) == rhs.config.map(\.name) && lhs.config.map(\.value) == rhs.config.map(\.value)
             && lhs.secrets == rhs.secrets && lhs.serviceAccountToken == rhs.serviceAccountToken
             && lhs.runsMigrations == rhs.runsMigrations && lhs.location == rhs.location && lhs.fieldLocations == rhs.fieldLocations
+            && lhs.secretDelivery == rhs.secretDelivery
     }
 }
 

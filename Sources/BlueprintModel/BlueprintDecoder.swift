@@ -168,7 +168,7 @@ enum BlueprintDecoder {
         let port = node["port"]?.int ?? 0
         let health = node["health"]
         let liveness = health?["liveness"]?.string ?? "/"
-        return Service(
+        var service = Service(
             name: node["name"]?.string ?? "",
             image: node["image"]?.string ?? "",
             port: port,
@@ -196,13 +196,15 @@ enum BlueprintDecoder {
             expose: node["expose"].map { .init(host: $0["host"]?.string ?? "", path: $0["path"]?.string ?? "/") },
             config: node["config"]?.entries.map { (name: $0.key, value: $0.value.string ?? "") }.sorted { $0.name < $1.name } ?? [],
             secrets: (node["secrets"]?.items ?? []).map {
-                .init(name: $0["name"]?.string ?? "", key: $0["key"]?.string ?? "", generate: $0["generate"]?.int)
+                .init(name: $0["name"]?.string ?? "", key: $0["key"]?.string ?? "", generate: $0["generate"]?.int, location: $0.location)
             }
                 .sorted { $0.name < $1.name },
             serviceAccountToken: node["serviceAccountToken"]?.bool ?? false,
             runsMigrations: node["migrations"]?.bool ?? false,
             location: node.location,
             fieldLocations: fieldLocations(node))
+        service.secretDelivery = node["secretDelivery"]?.string.flatMap(Service.SecretDelivery.init(rawValue:)) ?? .files
+        return service
     }
 
     static func dataStore(_ node: SourceNode, allRegions: [String]) -> DataStore {

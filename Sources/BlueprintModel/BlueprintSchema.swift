@@ -142,6 +142,7 @@ public enum BlueprintSchema {
             .optional("generate", .integer(description: "Make the value from this many random bytes (`scaffold secrets` lists how); without it the value is yours to supply.", minimum: 16, maximum: 512)),
         ])), description: "Secrets by reference.", uniqueBy: "name")),
         .optional("serviceAccountToken", .boolean(description: "Mount the service account token.", defaultValue: false)),
+        .optional("secretDelivery", .string(.dnsLabel, description: "How pods receive secrets: `files` (read-only files, `<NAME>_FILE` names each) or `environment` (environment variables too).", enumValues: ["files", "environment"], defaultValue: "files")),
         .optional("migrations", .boolean(description: "Run the platform's database migrations as a Job before each rollout.", defaultValue: false)),
     ]))
 

@@ -132,6 +132,13 @@ public enum BlueprintValidator {
                     }
                 }
             }
+            let generated = Dictionary(blueprint.storeCredentials(of: service).map { ($0.name, $0) }) { first, _ in first }
+            for secret in service.secrets {
+                guard let credential = generated[secret.name] else { continue }
+                d.error("service `\(service.name)`: secret `\(secret.name)` is the credential scaffold generates for its dependency on data store `\(credential.store)`",
+                        at: secret.location ?? location(service.fieldLocations, "secrets", service.location),
+                        hint: "remove this entry: the store's server is configured with the same generated value (`scaffold secrets` lists its key)")
+            }
             if let expose = service.expose {
                 if let other = hosts[expose.host] {
                     d.error("service `\(service.name)` is exposed on host `\(expose.host)`, already used by `\(other)`",

@@ -203,15 +203,36 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     private func tls() throws -> PostgresConnection.Configuration.TLS {
-        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-        switch sslMode {
-        case .disable: return .disable
-        case .prefer, .require: tlsConfiguration.certificateVerification = .none
-        case .verifyCA: tlsConfiguration.certificateVerification = .noHostnameVerification
-        case .verifyFull: tlsConfiguration.certificateVerification = .fullVerification
+        try sslMode.connectionTLS(rootCertificate: sslRootCertificate)
+    }
+}
+
+extension DatabaseURL.SSLMode {
+    /// The client's TLS configuration in this mode (libpq's meanings), nil for `disable`:
+    /// the one place that decides what is verified, shared by every PostgreSQL client here.
+    public func tlsConfiguration(rootCertificate: String?) -> TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch self {
+        case .disable: return nil
+        case .prefer, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
         }
-        if let sslRootCertificate { tlsConfiguration.trustRoots = .file(sslRootCertificate) }
-        let context = try NIOSSLContext(configuration: tlsConfiguration)
-        return sslMode == .prefer ? .prefer(context) : .require(context)
+        if let rootCertificate { configuration.trustRoots = .file(rootCertificate) }
+        return configuration
+    }
+
+    /// The TLS of a single connection in this mode; throws when the root certificate
+    /// cannot be loaded (never a silent fall back to plain text).
+    public func connectionTLS(rootCertificate: String?) throws -> PostgresConnection.Configuration.TLS {
+        guard let configuration = tlsConfiguration(rootCertificate: rootCertificate) else { return .disable }
+        let context = try NIOSSLContext(configuration: configuration)
+        return self == .prefer ? .prefer(context) : .require(context)
+    }
+
+    /// The TLS of a connection pool in this mode.
+    public func clientTLS(rootCertificate: String?) -> PostgresClient.Configuration.TLS {
+        guard let configuration = tlsConfiguration(rootCertificate: rootCertificate) else { return .disable }
+        return self == .prefer ? .prefer(configuration) : .require(configuration)
     }
 }

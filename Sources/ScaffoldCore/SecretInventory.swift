@@ -99,6 +99,7 @@ public enum SecretInventory {
             case .random(let bytes): entry.recipe = "random-hex"; entry.bytes = bytes
             case .certificate(let host): entry.recipe = "certificate"; entry.host = host
             case .privateKey(let host): entry.recipe = "private-key"; entry.host = host
+            case .certificateAuthority(let host): entry.recipe = "certificate-authority"; entry.host = host
             case .supplied: break
             }
             entry.command = command(for: entry, provider: provider, context: context)
@@ -153,6 +154,7 @@ public enum SecretInventory {
         case "random-hex": make = "openssl rand -hex \(entry.bytes ?? 32)"
         case "certificate": make = "cat \(entry.host ?? "host").crt"
         case "private-key": make = "cat \(entry.host ?? "host").key"
+        case "certificate-authority": make = "cat \(entry.host ?? "host").ca.crt"
         default: make = "cat VALUE_FILE"
         }
         switch provider {
@@ -183,6 +185,7 @@ public enum SecretInventory {
                 case "random-hex": how = "random, \(entry.bytes ?? 0) bytes hex"
                 case "certificate": how = "TLS certificate chain (PEM) for \(entry.host ?? "")"
                 case "private-key": how = "TLS private key (PEM) for \(entry.host ?? "")"
+                case "certificate-authority": how = "CA certificate (PEM) that issued the certificate of \(entry.host ?? "")"
                 default: how = "supplied by you"
                 }
                 out += "  \(entry.key)\(entry.property.map { " [\($0)]" } ?? "")  \(how)\n"

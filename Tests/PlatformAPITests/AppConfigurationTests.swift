@@ -1,3 +1,4 @@
+import MigrationRunner
 import PlatformAPI
 import Testing
 
@@ -32,7 +33,7 @@ import Testing
         #expect(configuration.database.port == 6543)
         #expect(configuration.database.password == "pw")
         #expect(configuration.database.database == "other")
-        #expect(configuration.database.requireTLS)
+        #expect(configuration.database.sslMode == .require)
     }
 
     @Test func reportsEveryProblemAtOnceWithoutEchoingSecrets() {

@@ -104,10 +104,17 @@ import Testing
         let tfvars = "infra/live/es/production/terraform.tfvars"
         let text = try #require(subject.tree.files[path])
         let secret = text + "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: leaked\n  namespace: apps\nstringData:\n  password: hunter2\n"
+        // A `_FILE` variable is a reference only inside a volume filled from a Secret.
+        let platformAPI = "ops/cluster/apps/production-es/platform-api.yaml"
+        let outside = try #require(subject.tree.files[platformAPI])
+            .replacingOccurrences(of: "value: /var/run/secrets/scaffold/JWT_SECRET\n", with: "value: /tmp/JWT_SECRET\n")
         let tree = subject.tree.replacing(path, with: secret).replacing(tfvars, with: (subject.tree.files[tfvars] ?? "") + "db_password = \"hunter2\"\n")
+            .replacing(platformAPI, with: outside)
         let report = pipeline.audit(try subject.with(tree: tree))
         let check = try #require(report.checks.first { $0.id == "no-secret-values" })
-        #expect(check.failures.map(\.detail).sorted() == ["Secret leaked carries stringData values", "db_password has a literal value"])
+        #expect(check.failures.map(\.detail).sorted() == [
+            "Deployment platform-api sets JWT_SECRET_FILE in env", "Secret leaked carries stringData values", "db_password has a literal value",
+        ])
         #expect(!AuditFormatter.render(report, as: .json).contains("hunter2"), "evidence never repeats a secret")
     }
 

@@ -68,7 +68,9 @@ import Testing
         let secrets = GitOpsTree.componentObjects(.kubePrometheusStack, context) + Backups.objects(context)
             + context.dataStores.flatMap { DataStores.objects($0, context) }
         let externalSecrets = secrets.filter { $0["kind"]?.scalarText == "ExternalSecret" }
-        #expect(externalSecrets.count == 6)
+        // Grafana's admin, the backup credentials of Velero and PostgreSQL, PostgreSQL's migrator,
+        // application role, server certificate and CA, Redis' password, MinIO's root.
+        #expect(externalSecrets.count == 9)
         for secret in externalSecrets {
             #expect(secret["metadata"]?["annotations"]?[SyncWave.annotation]?.scalarText == "-16", "\(GitOps.name(secret))")
         }

@@ -92,10 +92,17 @@ import Testing
                 for key in [Labels.name, Labels.instance, Labels.component, Labels.partOf, Labels.managedBy, Labels.version] {
                     #expect(labels[key] != nil, "\(name) pod template lacks \(key)")
                 }
-                // Secrets only by reference, through the ExternalSecret's Secret.
+                // Secrets only as files of the mounted Secret: the blueprint's own and the
+                // generated data-store credentials, each named by `<NAME>_FILE`.
                 let env = container["env"]?.items ?? []
-                #expect(env.map { $0["name"]?.scalarText ?? "" }.sorted() == service.secrets.map(\.name).sorted())
-                #expect(env.allSatisfy { $0["value"] == nil && $0["valueFrom"]?["secretKeyRef"] != nil })
+                let credentials = blueprint.storeCredentials(of: service).filter { $0.item == .password }.map(\.name)
+                #expect(env.map { $0["name"]?.scalarText ?? "" }.sorted() == (service.secrets.map(\.name) + credentials).sorted().map { "\($0)_FILE" })
+                #expect(env.allSatisfy { ($0["value"]?.scalarText ?? "").hasPrefix(ServiceCredentials.directory + "/") && $0["valueFrom"] == nil })
+                if !env.isEmpty {
+                    #expect(container["volumeMounts"]?.items.contains {
+                        $0["name"]?.scalarText == "secrets" && $0["mountPath"]?.scalarText == ServiceCredentials.directory && $0["readOnly"]?.scalarText == "true"
+                    } == true)
+                }
             }
             for service in blueprint.services {
                 func one(_ kind: String) -> YAMLNode? {
@@ -122,11 +129,15 @@ import Testing
                 if !service.secrets.isEmpty {
                     let external = try #require(objects.first { GitOps.kind($0) == "ExternalSecret" && GitOps.name($0) == "\(service.name)-secrets" })
                     let remote = external["spec"]?["data"]?.items.map { ($0["secretKey"]?.scalarText ?? "", $0["remoteRef"]?["key"]?.scalarText ?? "") } ?? []
-                    #expect(remote.map(\.0) == service.secrets.map(\.name).sorted())
+                    // The blueprint's secrets and the data-store credentials (ClientCredentialsTests
+                    // checks those against the stores' own configuration).
+                    #expect(remote.map(\.0) == (service.secrets.map(\.name) + blueprint.storeCredentials(of: service).map(\.name)).sorted())
                     // Scoped by environment and region, named the way the cluster's provider names keys.
-                    #expect(Set(remote.map(\.1)) == Set(service.secrets.map {
-                        SecretStores.remoteReference(SecretStoreKey($0.key, .supplied), try! #require(ClusterContext(scope, loaded: loaded))).key
-                    }))
+                    let declared = Dictionary(uniqueKeysWithValues: remote)
+                    for secret in service.secrets {
+                        #expect(declared[secret.name] == SecretStores.remoteReference(
+                            SecretStoreKey(secret.key, .supplied), try #require(ClusterContext(scope, loaded: loaded))).key)
+                    }
                 }
             }
         }
@@ -143,7 +154,8 @@ import Testing
             for external in documents where GitOps.kind(external) == "ExternalSecret" {
                 for entry in external["spec"]?["target"]?["template"]?["data"]?.pairs ?? [] {
                     let text = entry.value.scalarText ?? ""
-                    #expect(text.contains("{{ .") || text == DataStores.migratorRole, "\(file.path): \(GitOps.name(external)) templates a literal \(entry.key)")
+                    #expect(text.contains("{{ .") || text == DataStores.migratorRole || text == DataStores.applicationRole,
+                            "\(file.path): \(GitOps.name(external)) templates a literal \(entry.key)")
                 }
                 #expect(external["spec"]?["data"]?.items.allSatisfy { $0["remoteRef"]?["key"] != nil } == true)
             }
@@ -160,7 +172,9 @@ import Testing
             #expect(Int(annotations[SyncWave.annotation] ?? "") ?? 99 < SyncWave.workloads)
             let container = try #require(job["spec"]?["template"]?["spec"]?["containers"]?.items.first)
             #expect(container["args"]?.items.compactMap(\.scalarText) == ["migrate"])
-            #expect(container["env"]?.items.contains { $0["name"]?.scalarText == "PGPASSWORD" && $0["valueFrom"] != nil } == true)
+            #expect(container["env"]?.items.contains {
+                $0["name"]?.scalarText == "PGPASSWORD_FILE" && $0["value"]?.scalarText == ServiceCredentials.path("password")
+            } == true)
         }
     }
 

@@ -5,7 +5,9 @@ import MigrationRunner
 /// Everything platform-api needs to start, read from environment variables (the
 /// generated Deployment sets them; secrets come from Kubernetes Secrets). Where two names
 /// are listed, the first wins; the short names match the blueprint's service `config`
-/// and `secrets` (e.g. `CONFIG_TRANSPORT: redis`, secret `JWT_SECRET`).
+/// and `secrets` (e.g. `CONFIG_TRANSPORT: redis`, secret `JWT_SECRET`). Every variable may
+/// instead be given as `NAME_FILE`, the path of a file holding its value (``EnvironmentFiles``):
+/// the generated Deployment mounts its Secret and sets only those.
 ///
 /// | Variable | Meaning | Default |
 /// |---|---|---|
@@ -29,8 +31,9 @@ import MigrationRunner
 /// | `PLATFORM_API_CHAT_RETENTION_DAYS` | closed chats are deleted after (1…3650) | `30` |
 /// | `PLATFORM_API_PURGE_SECONDS` | retention job period | `3600` |
 /// | `LOG_LEVEL` or `PLATFORM_API_LOG_LEVEL` | `trace` … `critical` | `info` |
-/// | `DATABASE_URL` | `postgres://scaffold_app@host:5432/scaffold?sslmode=require`; the fields below override it | — |
-/// | `DATABASE_HOST`, `DATABASE_PORT`, `DATABASE_NAME`, `DATABASE_USER`, `DATABASE_PASSWORD`, `DATABASE_SOCKET`, `DATABASE_TLS` (`require`/`disable`), `DATABASE_MAX_CONNECTIONS` | PostgreSQL, as the application role | `127.0.0.1`, `5432`, `scaffold`, `scaffold_app`, —, —, `disable`, `20` |
+/// | `DATABASE_URL` | `postgres://scaffold_app@host:5432/scaffold?sslmode=verify-full&sslrootcert=/ca.crt`; the fields below override it | — |
+/// | `DATABASE_HOST`, `DATABASE_PORT`, `DATABASE_NAME`, `DATABASE_USER`, `DATABASE_PASSWORD`, `DATABASE_SOCKET`, `DATABASE_MAX_CONNECTIONS` | PostgreSQL, as the application role | `127.0.0.1`, `5432`, `scaffold`, `scaffold_app`, —, —, `20` |
+/// | `DATABASE_SSLMODE` (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`), `DATABASE_SSLROOTCERT` | TLS as libpq's `sslmode`/`sslrootcert`; the generated platform sets `verify-full` and the store's CA | `disable`, system roots |
 /// | `REDIS_HOST`, `REDIS_PORT`, `REDIS_USERNAME`, `REDIS_PASSWORD`, `REDIS_CHANNEL_PREFIX` | Redis, when the transport is `redis` | `127.0.0.1`, `6379`, —, —, `platform:` |
 public struct AppConfiguration: Sendable {
     /// Which event transport carries hot-reload, revocation and chat fan-out events.
@@ -107,8 +110,9 @@ public struct AppConfiguration: Sendable {
     }
 
     /// Reads the configuration from environment variables, reporting every problem at once.
-    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationErrors) -> AppConfiguration {
-        var problems: [String] = []
+    public static func fromEnvironment(_ given: [String: String]) throws(ConfigurationErrors) -> AppConfiguration {
+        let (environment, fileProblems) = EnvironmentFiles.resolve(given)
+        var problems: [String] = fileProblems.map(\.description)
         func value(_ names: String...) -> String? {
             for name in names {
                 if let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty { return raw }
@@ -149,7 +153,8 @@ public struct AppConfiguration: Sendable {
                 database.password = parsed.password
                 database.database = parsed.database
                 database.unixSocketPath = parsed.socketDirectory.map { "\($0)/.s.PGSQL.\(parsed.port)" }
-                database.requireTLS = parsed.sslMode != .disable && parsed.sslMode != .prefer
+                database.sslMode = parsed.sslMode
+                database.sslRootCertificate = parsed.sslRootCertificate
             } catch {
                 problems.append("DATABASE_URL: \(error)")
             }
@@ -161,11 +166,19 @@ public struct AppConfiguration: Sendable {
         database.database = value("DATABASE_NAME") ?? database.database
         database.unixSocketPath = value("DATABASE_SOCKET") ?? database.unixSocketPath
         database.maximumConnections = integer("DATABASE_MAX_CONNECTIONS", default: 20, range: 2...500)
-        switch value("DATABASE_TLS")?.lowercased() {
-        case nil: break
-        case "disable": database.requireTLS = false
-        case "require": database.requireTLS = true
-        case let other?: problems.append("DATABASE_TLS must be `require` or `disable`, got `\(other)`")
+        if let raw = value("DATABASE_SSLMODE") {
+            if let mode = DatabaseURL.SSLMode(rawValue: raw.lowercased()) {
+                database.sslMode = mode
+            } else {
+                problems.append("DATABASE_SSLMODE must be one of \(DatabaseURL.SSLMode.allCases.map(\.rawValue).joined(separator: ", ")), got `\(raw)`")
+            }
+        }
+        database.sslRootCertificate = value("DATABASE_SSLROOTCERT") ?? database.sslRootCertificate
+        if let path = database.sslRootCertificate, database.sslMode != .disable, !FileManager.default.isReadableFile(atPath: path) {
+            problems.append("DATABASE_SSLROOTCERT: cannot read \(path)")
+        }
+        if database.unixSocketPath != nil, database.sslMode != .disable, database.sslMode != .prefer {
+            problems.append("DATABASE_SSLMODE=\(database.sslMode.rawValue) cannot be used with DATABASE_SOCKET")
         }
         var events = Events.postgres
         switch value("CONFIG_TRANSPORT", "PLATFORM_API_EVENTS")?.lowercased() ?? "postgres" {

@@ -14,9 +14,12 @@ public enum MigrationJob {
         public var alreadyApplied: [Int]
     }
 
-    /// Reads `MIGRATION_DATABASE_URL` (the migrator's URL; its password comes from a Secret
-    /// and is never logged) and `PLATFORM_API_MIGRATIONS_DIR` (default `db/migrations`).
-    public static func run(environment: [String: String], logger: Logger) async throws -> Outcome {
+    /// Reads `MIGRATION_DATABASE_URL` (the migrator's URL; its password comes from
+    /// `PGPASSWORD` or, as the generated Job does it, the file `PGPASSWORD_FILE` names, and
+    /// is never logged) and `PLATFORM_API_MIGRATIONS_DIR` (default `db/migrations`).
+    public static func run(environment given: [String: String], logger: Logger) async throws -> Outcome {
+        let (environment, problems) = EnvironmentFiles.resolve(given)
+        if !problems.isEmpty { throw ConfigurationErrors(problems: problems.map(\.description)) }
         guard let url = environment["MIGRATION_DATABASE_URL"], !url.isEmpty else {
             throw ConfigurationErrors(problems: ["MIGRATION_DATABASE_URL must be set to the migrator role's database URL"])
         }
@@ -25,7 +28,10 @@ public enum MigrationJob {
         guard !scripts.isEmpty else {
             throw ConfigurationErrors(problems: ["no migration files in \(directory.path)"])
         }
-        let report = try await MigrationRunner().apply(scripts, databaseURL: url, logger: logger)
+        let databaseURL = try DatabaseURL(url, environment: environment)
+        var logger = logger
+        logger[metadataKey: "database"] = "\(databaseURL)"
+        let report = try await MigrationRunner().apply(scripts, configuration: databaseURL.configuration(), logger: logger)
         return Outcome(applied: report.applied, alreadyApplied: report.alreadyApplied)
     }
 }

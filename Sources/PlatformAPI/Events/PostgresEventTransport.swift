@@ -51,7 +51,7 @@ public final class PostgresEventTransport: EventTransport {
             connectionID += 1
             do {
                 let connection = try await PostgresConnection.connect(
-                    configuration: settings.connectionConfiguration, id: connectionID, logger: logger)
+                    configuration: try settings.connectionConfiguration(), id: connectionID, logger: logger)
                 do {
                     try await listen(on: connection)
                     backoff = .milliseconds(50)

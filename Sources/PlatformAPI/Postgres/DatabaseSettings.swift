@@ -1,3 +1,4 @@
+import MigrationRunner
 import PostgresNIO
 
 /// How platform-api reaches PostgreSQL. It connects as the application role
@@ -15,8 +16,11 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var database: String
     /// Connects over this Unix socket instead of TCP when set.
     public var unixSocketPath: String?
-    /// Whether TLS is required (production) or disabled (loopback development).
-    public var requireTLS: Bool
+    /// How TLS is negotiated and what is verified (libpq's `sslmode`): `verify-full` in
+    /// the generated platform, `disable` on loopback.
+    public var sslMode: DatabaseURL.SSLMode
+    /// PEM file of the CA that issued the server's certificate (`sslrootcert`).
+    public var sslRootCertificate: String?
     /// Largest number of pooled connections per instance.
     public var maximumConnections: Int
 
@@ -28,7 +32,8 @@ public struct DatabaseSettings: Sendable, Equatable {
         password: String? = nil,
         database: String = "scaffold",
         unixSocketPath: String? = nil,
-        requireTLS: Bool = false,
+        sslMode: DatabaseURL.SSLMode = .disable,
+        sslRootCertificate: String? = nil,
         maximumConnections: Int = 20
     ) {
         self.host = host
@@ -37,7 +42,8 @@ public struct DatabaseSettings: Sendable, Equatable {
         self.password = password
         self.database = database
         self.unixSocketPath = unixSocketPath
-        self.requireTLS = requireTLS
+        self.sslMode = sslMode
+        self.sslRootCertificate = sslRootCertificate
         self.maximumConnections = maximumConnections
     }
 
@@ -49,7 +55,7 @@ public struct DatabaseSettings: Sendable, Equatable {
         } else {
             configuration = .init(
                 host: host, port: port, username: username, password: password, database: database,
-                tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
+                tls: sslMode.clientTLS(rootCertificate: sslRootCertificate)
             )
         }
         configuration.options.maximumConnections = maximumConnections
@@ -57,14 +63,15 @@ public struct DatabaseSettings: Sendable, Equatable {
         return configuration
     }
 
-    /// The configuration of a single dedicated connection (the `LISTEN` connection).
-    public var connectionConfiguration: PostgresConnection.Configuration {
+    /// The configuration of a single dedicated connection (the `LISTEN` connection), with
+    /// the pool's TLS: it throws rather than fall back to plain text.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
         if let unixSocketPath {
             return .init(unixSocketPath: unixSocketPath, username: username, password: password, database: database)
         }
         return .init(
             host: host, port: port, username: username, password: password, database: database,
-            tls: requireTLS ? (try? .require(.init(configuration: .makeClientConfiguration()))) ?? .disable : .disable
+            tls: try sslMode.connectionTLS(rootCertificate: sslRootCertificate)
         )
     }
 }

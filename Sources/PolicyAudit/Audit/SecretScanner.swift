@@ -79,10 +79,18 @@ public enum SecretScanner {
                 break
             }
             if let template = EndpointCatalog.podTemplate(object) {
+                // Volumes filled from a Secret: a `<NAME>_FILE` variable naming a file in one
+                // of them is the reference the `_FILE` convention makes, not a value.
+                let secretVolumes = Set((template.spec?["volumes"]?.items ?? []).filter { $0["secret"] != nil }.compactMap { $0["name"]?.string })
                 for container in (template.spec?["containers"]?.items ?? []) + (template.spec?["initContainers"]?.items ?? []) {
+                    let secretDirectories = (container["volumeMounts"]?.items ?? [])
+                        .filter { secretVolumes.contains($0["name"]?.string ?? "") }.compactMap { $0["mountPath"]?.string }
                     for variable in container["env"]?.items ?? [] {
                         guard let name = variable["name"]?.string, looksSecret(name),
                               let value = variable["value"]?.string, !value.isEmpty else { continue }
+                        if name.hasSuffix("_FILE"), secretDirectories.contains(where: { value.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) {
+                            continue
+                        }
                         hits.append(Hit(location: object.location.at(variable.line), reason: "\(object.kind) \(object.name) sets \(name) in env"))
                     }
                 }

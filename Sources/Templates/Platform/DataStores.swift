@@ -29,13 +29,18 @@ public enum DataStores {
 
     /// The database every PostgreSQL store creates, owned by the migrator role.
     public static let databaseName = "scaffold"
-    public static let migratorRole = "scaffold_migrator"
+    public static let migratorRole = DatabaseMigrations.migratorRole
+    /// The role every service connects as (NOBYPASSRLS; migration 0001 checks it).
+    public static let applicationRole = DatabaseMigrations.applicationRole
 
     /// Secret names.
     public static func migratorSecret(_ store: DataStore) -> String { "\(store.name)-migrator" }
     public static func backupSecret(_ store: DataStore) -> String { "\(store.name)-backup-credentials" }
     public static func authSecret(_ store: DataStore) -> String { "\(store.name)-auth" }
     public static func rootSecret(_ store: DataStore) -> String { "\(store.name)-root-credentials" }
+    public static func applicationSecret(_ store: DataStore) -> String { "\(store.name)-app" }
+    public static func serverTLSSecret(_ store: DataStore) -> String { "\(store.name)-server-tls" }
+    public static func serverCASecret(_ store: DataStore) -> String { "\(store.name)-server-ca" }
 
     /// Secret-store keys of the object store's backup credentials (shared by CloudNativePG and Velero).
     public static func backupKeys(_ context: ClusterContext, _ backup: DataStore) -> (accessKey: SecretStoreKey, secretKey: SecretStoreKey) {
@@ -46,6 +51,26 @@ public enum DataStores {
     /// The migrator role's password (shared by the store and every migration Job).
     public static func migratorPasswordKey(_ context: ClusterContext, _ store: DataStore) -> SecretStoreKey {
         .platform(context, "data", store.name, "migrator-password", .random(bytes: 24))
+    }
+
+    /// The password of the user a client logs in as: PostgreSQL's application role (a
+    /// CloudNativePG managed role), Redis' `requirepass`. One key per user, read by the
+    /// server and by every client.
+    public static func clientPasswordKey(_ context: ClusterContext, _ store: DataStore) -> SecretStoreKey {
+        switch store.kind {
+        case .postgresql: .platform(context, "data", store.name, "app-password", .random(bytes: 24))
+        case .redis, .minio: .platform(context, "data", store.name, "password", .random(bytes: 24))
+        }
+    }
+
+    /// The server certificate of a PostgreSQL store, its key, and the CA that issued it:
+    /// clients connect with `sslmode=verify-full` to ``host(_:)``, which the certificate names.
+    public static func serverCertificateKeys(_ context: ClusterContext, _ store: DataStore)
+        -> (certificate: SecretStoreKey, privateKey: SecretStoreKey, authority: SecretStoreKey) {
+        let host = host(store)
+        return (.platform(context, "data", store.name, "server-certificate", .certificate(host: host)),
+                .platform(context, "data", store.name, "server-private-key", .privateKey(host: host)),
+                .platform(context, "data", store.name, "server-ca-certificate", .certificateAuthority(host: host)))
     }
 
     public static func valuesPath(_ store: DataStore, _ scope: ClusterScope) -> String {
@@ -77,6 +102,18 @@ public enum DataStores {
                 name: migratorSecret(store), namespace: namespace, context: context, component: "data-store",
                 data: [("password", migratorPasswordKey(context, store))], type: "kubernetes.io/basic-auth",
                 template: ["username": migratorRole, "password": "{{ .password }}"], wave: SyncWave.secrets))
+            objects.append(ExternalSecrets.object(
+                name: applicationSecret(store), namespace: namespace, context: context, component: "data-store",
+                data: [("password", clientPasswordKey(context, store))], type: "kubernetes.io/basic-auth",
+                template: ["username": applicationRole, "password": "{{ .password }}"], wave: SyncWave.secrets))
+            let certificate = serverCertificateKeys(context, store)
+            objects.append(ExternalSecrets.object(
+                name: serverTLSSecret(store), namespace: namespace, context: context, component: "data-store",
+                data: [("certificate", certificate.certificate), ("privateKey", certificate.privateKey)],
+                type: "kubernetes.io/tls", template: ["tls.crt": "{{ .certificate }}", "tls.key": "{{ .privateKey }}"], wave: SyncWave.secrets))
+            objects.append(ExternalSecrets.object(
+                name: serverCASecret(store), namespace: namespace, context: context, component: "data-store",
+                data: [("authority", certificate.authority)], template: ["ca.crt": "{{ .authority }}"], wave: SyncWave.secrets))
             if let backup = context.backupStore {
                 let keys = backupKeys(context, backup)
                 objects.append(ExternalSecrets.object(
@@ -86,7 +123,7 @@ public enum DataStores {
         case .redis:
             objects.append(ExternalSecrets.object(
                 name: authSecret(store), namespace: namespace, context: context, component: "data-store",
-                data: [("password", key("password", 24))], wave: SyncWave.secrets))
+                data: [("password", clientPasswordKey(context, store))], wave: SyncWave.secrets))
         case .minio:
             objects.append(ExternalSecrets.object(
                 name: rootSecret(store), namespace: namespace, context: context, component: "data-store",
@@ -145,6 +182,13 @@ public enum DataStores {
                         ("owner", .string(migratorRole)),
                         ("secret", .map([("name", .string(migratorSecret(store)))])),
                     ])),
+                    // Server certificate from the secret store, so clients verify the host
+                    // (`sslmode=verify-full`) against a CA they receive from the same store.
+                    ("certificates", .map([
+                        ("serverCASecret", .string(serverCASecret(store))),
+                        ("serverTLSSecret", .string(serverTLSSecret(store))),
+                    ])),
+                    ("roles", .sequence(managedRoles(store))),
                 ])),
                 ("backups", .map(backups)),
             ])
@@ -208,6 +252,39 @@ public enum DataStores {
             ]
             return .map(pairs)
         }
+    }
+
+    /// CloudNativePG's managed roles: the migrator gets what the migrations need
+    /// (CREATEROLE, to create the application role's grants), the application role logs in
+    /// with its generated password and can neither bypass row-level security nor inherit.
+    static func managedRoles(_ store: DataStore) -> [YAMLNode] {
+        [
+            .map([
+                ("name", .string(applicationRole)),
+                ("ensure", "present"),
+                ("comment", "platform services: row-level security applies"),
+                ("login", true),
+                ("inherit", false),
+                ("superuser", false),
+                ("createdb", false),
+                ("createrole", false),
+                ("replication", false),
+                ("bypassrls", false),
+                ("passwordSecret", .map([("name", .string(applicationSecret(store)))])),
+            ]),
+            .map([
+                ("name", .string(migratorRole)),
+                ("ensure", "present"),
+                ("comment", "runs the migrations, owns the schema"),
+                ("login", true),
+                ("superuser", false),
+                ("createdb", false),
+                ("createrole", true),
+                ("replication", false),
+                ("bypassrls", false),
+                ("passwordSecret", .map([("name", .string(migratorSecret(store)))])),
+            ]),
+        ]
     }
 
     /// Sentinels that must agree a primary is down: a majority of them (one per replica).

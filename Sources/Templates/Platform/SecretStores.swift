@@ -9,6 +9,9 @@ public enum SecretRecipe: Sendable, Hashable {
     case certificate(host: String)
     /// The private key (PEM) of that certificate.
     case privateKey(host: String)
+    /// The certificate (PEM) of the CA that issued that host's certificate: what its
+    /// clients verify it with (`sslmode=verify-full`).
+    case certificateAuthority(host: String)
     /// A value only its owner has (an outside service's API key, a cloud credential).
     case supplied
 
@@ -18,6 +21,7 @@ public enum SecretRecipe: Sendable, Hashable {
         case .random(let bytes): "random-hex:\(bytes)"
         case .certificate(let host): "certificate:\(host)"
         case .privateKey(let host): "private-key:\(host)"
+        case .certificateAuthority(let host): "certificate-authority:\(host)"
         case .supplied: "supplied"
         }
     }
@@ -30,6 +34,7 @@ public enum SecretRecipe: Sendable, Hashable {
         case "random-hex": guard let bytes = Int(parts[1]), bytes > 0 else { return nil }; self = .random(bytes: bytes)
         case "certificate": self = .certificate(host: parts[1])
         case "private-key": self = .privateKey(host: parts[1])
+        case "certificate-authority": self = .certificateAuthority(host: parts[1])
         default: return nil
         }
     }

@@ -32,12 +32,11 @@ public enum ServiceWorkloads {
                 ("data", .sortedStrings(configuration)),
             ]),
         ]
-        if !service.secrets.isEmpty {
+        let credentials = ServiceCredentials.entries(service, context)
+        if !credentials.isEmpty {
             objects.append(ExternalSecrets.object(
                 name: secretName(service), namespace: namespace, context: context, component: "server",
-                data: service.secrets.map { secret in
-                    (secret.name, SecretStoreKey(secret.key, secret.generate.map { .random(bytes: $0) } ?? .supplied))
-                }))
+                data: credentials.map { ($0.name, $0.key) }))
         }
         if let host = host(service, context) {
             objects.append(ExternalSecrets.object(
@@ -50,7 +49,8 @@ public enum ServiceWorkloads {
         if let store = migrationStore {
             objects.append(ExternalSecrets.object(
                 name: migratorSecretName(service), namespace: namespace, context: context, component: "migration",
-                data: [("password", DataStores.migratorPasswordKey(context, store))]))
+                data: [("password", DataStores.migratorPasswordKey(context, store)),
+                       ("ca.crt", DataStores.serverCertificateKeys(context, store).authority)]))
         }
         objects.append(serviceObject(service, context, labels))
         if let store = migrationStore { objects.append(migrationJob(service, store, context, configuration)) }
@@ -82,11 +82,6 @@ public enum ServiceWorkloads {
         "http://\(service.name).\(namespace).svc.cluster.local:\(port ?? service.port)"
     }
 
-    /// `backend-api` → `BACKEND_API`.
-    static func environmentName(_ name: String) -> String {
-        name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
-    }
-
     /// The ConfigMap's data: where dependencies are, where traces go, then the
     /// blueprint's own configuration (which wins on a clash). Never a secret.
     public static func configuration(_ service: Service, _ context: ClusterContext) -> [String: String] {
@@ -100,12 +95,12 @@ public enum ServiceWorkloads {
             switch dependency.target {
             case .service(let name):
                 guard let target = context.blueprint.service(name) else { continue }
-                data["\(environmentName(name))_URL"] = url(target, port: dependency.port)
+                data["\(Blueprint.environmentName(name))_URL"] = url(target, port: dependency.port)
             case .dataStore(let name):
                 guard let store = context.dataStore(name) else { continue }
                 let port = dependency.port ?? store.port
-                data["\(environmentName(name))_HOST"] = DataStores.host(store)
-                data["\(environmentName(name))_PORT"] = String(port)
+                data["\(Blueprint.environmentName(name))_HOST"] = DataStores.host(store)
+                data["\(Blueprint.environmentName(name))_PORT"] = String(port)
                 storesByKind[store.kind, default: []].append((store, port))
             }
         }
@@ -122,6 +117,7 @@ public enum ServiceWorkloads {
         if let only = storesByKind[.minio], only.count == 1 {
             data["S3_ENDPOINT"] = "http://\(DataStores.host(only[0].0)):\(only[0].1)"
         }
+        data.merge(ServiceCredentials.settings(service, context)) { _, credential in credential }
         for (name, value) in service.config { data[name] = value }
         return data
     }
@@ -190,7 +186,14 @@ public enum ServiceWorkloads {
     }
 
     /// The pod template's shared parts: identity, security, residency.
-    static func podSpec(_ service: Service, _ context: ClusterContext, containers: [YAMLNode], extra: [(String, YAMLNode)]) -> YAMLNode {
+    static func podSpec(_ service: Service, _ context: ClusterContext, containers: [YAMLNode], extra: [(String, YAMLNode)],
+                        secret: String? = nil) -> YAMLNode {
+        var volumes: [YAMLNode] = [.map([("name", "tmp"), ("emptyDir", .map([("sizeLimit", "64Mi")]))])]
+        if let secret {
+            // Readable by the pod's group only (fsGroup), never written.
+            volumes.append(.map([("name", "secrets"), ("secret", .map([("secretName", .string(secret)), ("defaultMode", .int(0o440))]))]))
+        }
+        return
         .map([
             ("serviceAccountName", .string(service.name)),
             ("automountServiceAccountToken", .bool(service.serviceAccountToken)),
@@ -200,19 +203,15 @@ public enum ServiceWorkloads {
             ("securityContext", podSecurity),
         ] + extra + [
             ("containers", .sequence(containers)),
-            ("volumes", [.map([("name", "tmp"), ("emptyDir", .map([("sizeLimit", "64Mi")]))])]),
+            ("volumes", .sequence(volumes)),
         ])
     }
 
-    static let tmpMount: YAMLNode = [.map([("name", "tmp"), ("mountPath", "/tmp")])]
-
-    static func secretEnvironment(_ service: Service) -> [YAMLNode] {
-        service.secrets.sorted { $0.name < $1.name }.map { secret in
-            .map([
-                ("name", .string(secret.name)),
-                ("valueFrom", .map([("secretKeyRef", .map([("name", .string(secretName(service))), ("key", .string(secret.name))]))])),
-            ])
-        }
+    /// `/tmp`, and the mounted Secret when there is one.
+    static func volumeMounts(secrets: Bool) -> YAMLNode {
+        var mounts: [YAMLNode] = [.map([("name", "tmp"), ("mountPath", "/tmp")])]
+        if secrets { mounts.append(.map([("name", "secrets"), ("mountPath", .string(ServiceCredentials.directory)), ("readOnly", true)])) }
+        return .sequence(mounts)
     }
 
     static func deployment(_ service: Service, _ context: ClusterContext, _ labels: [String: String], _ configuration: [String: String]) -> YAMLNode {
@@ -229,7 +228,8 @@ public enum ServiceWorkloads {
             ("ports", .sequence(ports)),
             ("envFrom", [.map([("configMapRef", .map([("name", .string(configMapName(service)))]))])]),
         ]
-        let secrets = secretEnvironment(service)
+        let hasSecrets = !ServiceCredentials.entries(service, context).isEmpty
+        let secrets = ServiceCredentials.environment(service, context, secretName: secretName(service))
         if !secrets.isEmpty { container.append(("env", .sequence(secrets))) }
         container += [
             ("resources", resources(service.resources)),
@@ -237,7 +237,7 @@ public enum ServiceWorkloads {
             ("livenessProbe", probe(service.liveness, period: 10, failures: 3)),
             ("readinessProbe", probe(service.readiness, period: 5, failures: 3)),
             ("securityContext", containerSecurity),
-            ("volumeMounts", tmpMount),
+            ("volumeMounts", volumeMounts(secrets: hasSecrets)),
         ]
         let selector = selector(service)
         let spread: YAMLNode = .sequence([
@@ -252,8 +252,12 @@ public enum ServiceWorkloads {
             ])
         })
         let configHash = ContentHash.sha256(configuration.keys.sorted().map { "\($0)=\(configuration[$0]!)\n" }.joined())
+        var annotations = SyncWave.annotations(SyncWave.workloads)
+        if service.secretDelivery == .environment && hasSecrets {
+            annotations["checkov.io/skip1"] = "CKV_K8S_35=secretDelivery: environment in the blueprint (the service reads its secrets from environment variables)"
+        }
         return K8s.object("apps/v1", "Deployment", name: service.name, namespace: namespace, labels: labels,
-                          annotations: SyncWave.annotations(SyncWave.workloads), [
+                          annotations: annotations, [
             ("spec", .map([
                 // No `replicas`: the HorizontalPodAutoscaler owns the count.
                 ("revisionHistoryLimit", 5),
@@ -267,7 +271,7 @@ public enum ServiceWorkloads {
                     ("spec", podSpec(service, context, containers: [.map(container)], extra: [
                         ("terminationGracePeriodSeconds", 30),
                         ("topologySpreadConstraints", spread),
-                    ])),
+                    ], secret: hasSecrets ? secretName(service) : nil)),
                 ])),
             ])),
         ])
@@ -279,6 +283,7 @@ public enum ServiceWorkloads {
         var labels = context.labels(name: service.name, component: "migration")
         labels[Labels.version] = version(service, context)
         let url = "postgres://\(DataStores.migratorRole)@\(DataStores.host(store)):\(store.port)/\(DataStores.databaseName)"
+            + "?sslmode=verify-full&sslrootcert=\(ServiceCredentials.path("ca.crt"))"
         let container: YAMLNode = .map([
             ("name", "migrate"),
             ("image", .string(image(service, context))),
@@ -286,11 +291,11 @@ public enum ServiceWorkloads {
             ("args", ["migrate"]),
             ("env", [
                 .map([("name", "MIGRATION_DATABASE_URL"), ("value", .string(url))]),
-                .map([("name", "PGPASSWORD"), ("valueFrom", .map([("secretKeyRef", .map([("name", .string(migratorSecretName(service))), ("key", "password")]))]))]),
+                .map([("name", "PGPASSWORD_FILE"), ("value", .string(ServiceCredentials.path("password")))]),
             ]),
             ("resources", resources(service.resources)),
             ("securityContext", containerSecurity),
-            ("volumeMounts", tmpMount),
+            ("volumeMounts", volumeMounts(secrets: true)),
         ])
         var annotations = SyncWave.annotations(SyncWave.migrations)
         annotations["argocd.argoproj.io/hook"] = "Sync"
@@ -302,7 +307,8 @@ public enum ServiceWorkloads {
                 ("ttlSecondsAfterFinished", 86400),
                 ("template", .map([
                     ("metadata", .map([("labels", .sortedStrings(labels))])),
-                    ("spec", podSpec(service, context, containers: [container], extra: [("restartPolicy", "Never")])),
+                    ("spec", podSpec(service, context, containers: [container], extra: [("restartPolicy", "Never")],
+                                     secret: migratorSecretName(service))),
                 ])),
             ])),
         ])

@@ -1,0 +1,63 @@
+/// The credentials a service receives for the data stores it depends on: one owner of
+/// their names, shared by the generator (which writes them), the validator (which refuses
+/// a declared secret of the same name) and the documentation.
+///
+/// A service that uses exactly one store of a kind gets the conventional prefix
+/// (`DATABASE_` for PostgreSQL, `REDIS_` for Redis); otherwise the store's name
+/// (`ANALYTICS_DB_PASSWORD`), as the connection settings in the ConfigMap are named.
+public struct StoreCredential: Sendable, Equatable {
+    public enum Item: Sendable, Equatable {
+        /// The password of the user the store's server is configured with for this client.
+        case password
+        /// The CA certificate (PEM) that verifies the server's certificate.
+        case certificateAuthority
+    }
+    /// The secret's name: the file name, and the environment variable with `environment` delivery.
+    public var name: String
+    /// The store it opens.
+    public var store: String
+    public var item: Item
+    /// The settings' prefix (`DATABASE`, `REDIS` or the store's name in capitals).
+    public var prefix: String
+}
+
+extension Blueprint {
+    /// `backend-api` → `BACKEND_API`: a name as an environment variable's.
+    public static func environmentName(_ name: String) -> String {
+        name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+    }
+
+    /// The prefix of a store's connection settings for one service.
+    public func settingsPrefix(of store: DataStore, for service: Service) -> String {
+        let sameKind = service.dependsOn.compactMap { dependency -> String? in
+            if case .dataStore(let name) = dependency.target, dataStore(name)?.kind == store.kind { return name }
+            return nil
+        }
+        guard Set(sameKind).count == 1 else { return Blueprint.environmentName(store.name) }
+        switch store.kind {
+        case .postgresql: return "DATABASE"
+        case .redis: return "REDIS"
+        case .minio: return "S3"
+        }
+    }
+
+    /// What `service` receives for its data-store dependencies, sorted by name. MinIO
+    /// clients receive no generated credential yet (their keys are declared secrets).
+    public func storeCredentials(of service: Service) -> [StoreCredential] {
+        var result: [String: StoreCredential] = [:]
+        for dependency in service.dependsOn {
+            guard case .dataStore(let name) = dependency.target, let store = dataStore(name) else { continue }
+            let prefix = settingsPrefix(of: store, for: service)
+            switch store.kind {
+            case .postgresql:
+                result["\(prefix)_PASSWORD"] = StoreCredential(name: "\(prefix)_PASSWORD", store: name, item: .password, prefix: prefix)
+                result["\(prefix)_CA_CERT"] = StoreCredential(name: "\(prefix)_CA_CERT", store: name, item: .certificateAuthority, prefix: prefix)
+            case .redis:
+                result["\(prefix)_PASSWORD"] = StoreCredential(name: "\(prefix)_PASSWORD", store: name, item: .password, prefix: prefix)
+            case .minio:
+                break
+            }
+        }
+        return result.values.sorted { $0.name < $1.name }
+    }
+}
