@@ -110,9 +110,10 @@ struct Bench {
     }
 
     static func startInstance(_ name: String, database: DatabaseSettings, events: AppConfiguration.Events, logger: Logger) async throws -> Instance {
-        let configuration = AppConfiguration(
+        var configuration = AppConfiguration(
             host: "127.0.0.1", port: 0, jwtSecret: "bench-secret-0123456789abcdef0123456789abcdef", adminKey: "bench-admin-key",
             database: database, events: events, logLevel: .error, instanceName: name)
+        configuration.limits = .generous  // the benchmark measures throughput, from one address
         let runtime = await PlatformRuntime(
             configuration: configuration, dependencies: .postgres(configuration: configuration, logger: logger), logger: logger)
         let (ports, continuation) = AsyncStream<Int>.makeStream()

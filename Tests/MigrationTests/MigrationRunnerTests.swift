@@ -77,26 +77,27 @@ extension PostgresTests {
         @Test("a failing migration leaves nothing behind, and applies once fixed")
         func failedMigrationRollsBack() async throws {
             let database = try await TestDatabase.fresh()
+            let last = generatedScripts().count
             let broken = MigrationScript(
-                version: 6, name: "broken",
+                version: last + 1, name: "broken",
                 sql: "-- adds a table, then fails\nCREATE TABLE app.partial (id integer);\n\nSELECT 1 / 0;\n")
             do {
                 _ = try await MigrationRunner().apply(generatedScripts() + [broken], databaseURL: database.url(), logger: testLogger)
                 Issue.record("a failing migration succeeded")
             } catch let MigrationError.statementFailed(version, _, statement, line, error) {
-                #expect(version == 6)
+                #expect(version == last + 1)
                 #expect(statement == 2)
                 #expect(line == 4)
                 #expect(error.sqlState == "22012")
             }
             try await database.withConnection(as: "postgres") { db async throws in
                 #expect(try await db.text("SELECT to_regclass('app.partial')::text") == nil)
-                #expect(try await db.integer("SELECT max(version) FROM public.scaffold_migrations") == 5)
+                #expect(try await db.integer("SELECT max(version) FROM public.scaffold_migrations") == last)
             }
             var fixed = broken
             fixed.sql = "CREATE TABLE app.partial (id integer);\n"
             let report = try await MigrationRunner().apply(generatedScripts() + [fixed], databaseURL: database.url(), logger: testLogger)
-            #expect(report.applied == [6])
+            #expect(report.applied == [last + 1])
         }
 
         @Test("concurrent runners apply each migration exactly once")
@@ -121,10 +122,11 @@ extension PostgresTests {
         func orderingRules() async throws {
             let database = try await TestDatabase.fresh()
             let scripts = generatedScripts()
-            let seven = MigrationScript(version: 7, name: "seven", sql: "CREATE TABLE app.seven (id integer);")
-            let six = MigrationScript(version: 6, name: "six", sql: "CREATE TABLE app.six (id integer);")
+            let last = scripts.count
+            let seven = MigrationScript(version: last + 2, name: "seven", sql: "CREATE TABLE app.seven (id integer);")
+            let six = MigrationScript(version: last + 1, name: "six", sql: "CREATE TABLE app.six (id integer);")
             _ = try await MigrationRunner().apply(scripts + [seven], databaseURL: database.url(), logger: testLogger)
-            await #expect(throws: MigrationError.outOfOrder(pending: 6, alreadyApplied: 7)) {
+            await #expect(throws: MigrationError.outOfOrder(pending: last + 1, alreadyApplied: last + 2)) {
                 try await MigrationRunner().apply(scripts + [six, seven], databaseURL: database.url(), logger: testLogger)
             }
             var withoutThree = scripts + [seven]
@@ -133,7 +135,7 @@ extension PostgresTests {
                 try await MigrationRunner().apply(withoutThree, databaseURL: database.url(), logger: testLogger)
             }
             let older = try await MigrationRunner().apply(Array(scripts.prefix(2)), databaseURL: database.url(), logger: testLogger)
-            #expect(older == MigrationReport(applied: [], alreadyApplied: [1, 2], newerInDatabase: [3, 4, 5, 7]))
+            #expect(older == MigrationReport(applied: [], alreadyApplied: [1, 2], newerInDatabase: Array(3...last) + [last + 2]))
         }
 
         @Test("the migration files load back from disk with the same checksums")

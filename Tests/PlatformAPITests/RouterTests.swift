@@ -13,9 +13,10 @@ import Testing
     static func makeRuntime(logSink: JSONLogSink? = nil) async -> PlatformRuntime {
         var logger = Logger(label: "router-tests") { label in JSONLogHandler(label: label, level: .debug, sink: logSink ?? .capturing()) }
         logger.logLevel = .debug
-        let configuration = AppConfiguration(
+        var configuration = AppConfiguration(
             jwtSecret: LiveInstance.jwtSecret, adminKey: LiveInstance.adminKey, allowedRegions: ["eu-west", "us-east"],
             reconcileInterval: .seconds(3600), recoveryInterval: .seconds(3600))
+        configuration.limits = .generous  // LimitTests covers the limits
         return await PlatformRuntime(configuration: configuration, dependencies: .inMemory(), logger: logger)
     }
 
@@ -295,6 +296,9 @@ import Testing
         func denylist(now: Date) async throws -> [String: Date] {
             guard readable.withLock({ $0 }) else { throw ScenarioError("the database is not reachable yet") }
             return try await wrapped.denylist(now: now)
+        }
+        func purgeDenylist(expiredBefore: Date, limit: Int) async throws -> Int {
+            try await wrapped.purgeDenylist(expiredBefore: expiredBefore, limit: limit)
         }
     }
 

@@ -12,12 +12,15 @@ public struct APIRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket: WebSocketHandlerReference<Self>
     /// The verified caller; nil on public routes.
     public var guest: AuthenticatedGuest?
+    /// The TCP peer's IP address; nil when unknown (router tests run without a socket).
+    public let peerAddress: String?
 
     /// Creates the context for a new request.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
         guest = nil
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The caller, or 401.

@@ -20,6 +20,16 @@ import MigrationRunner
 /// | `PLATFORM_API_RECONCILE_SECONDS` | config/denylist reconcile period | `300` |
 /// | `PLATFORM_API_RECOVERY_SECONDS` | recovery loop period for PENDING organizations | `10` |
 /// | `PLATFORM_API_PENDING_GRACE_SECONDS` | age before a PENDING organization is recovered | `30` |
+/// | `PLATFORM_API_SIGNIN_BURST`, `PLATFORM_API_SIGNIN_PER_MINUTE` | sign-in (guest and admin) per client address | `20`, `10` |
+/// | `PLATFORM_API_ORGS_BURST`, `PLATFORM_API_ORGS_PER_MINUTE` | `POST /orgs` per user | `5`, `2` |
+/// | `PLATFORM_API_CHAT_BURST`, `PLATFORM_API_CHAT_PER_MINUTE` | chat writes (open, close, actions) per user | `30`, `120` |
+/// | `PLATFORM_API_WS_BURST`, `PLATFORM_API_WS_PER_MINUTE` | WebSocket connections opened per user | `10`, `30` |
+/// | `PLATFORM_API_WS_MAX_PER_USER` | WebSocket connections one user may hold open per instance | `5` |
+/// | `PLATFORM_API_TRUSTED_PROXIES` | comma-separated CIDRs whose `X-Forwarded-For` is believed | none |
+/// | `PLATFORM_API_IDLE_TIMEOUT_SECONDS` | idle keep-alive connections are closed after | `60` |
+/// | `PLATFORM_API_REQUEST_TIMEOUT_SECONDS` | a request still unanswered after this gets 503 | `30` |
+/// | `PLATFORM_API_CHAT_RETENTION_DAYS` | closed chats are deleted after (1…3650) | `30` |
+/// | `PLATFORM_API_PURGE_SECONDS` | retention job period | `3600` |
 /// | `LOG_LEVEL` or `PLATFORM_API_LOG_LEVEL` | `trace` … `critical` | `info` |
 /// | `DATABASE_URL` | `postgres://scaffold_app@host:5432/scaffold?sslmode=verify-full&sslrootcert=/ca.crt`; the fields below override it | — |
 /// | `DATABASE_HOST`, `DATABASE_PORT`, `DATABASE_NAME`, `DATABASE_USER`, `DATABASE_PASSWORD`, `DATABASE_SOCKET`, `DATABASE_MAX_CONNECTIONS` | PostgreSQL, as the application role | `127.0.0.1`, `5432`, `scaffold`, `scaffold_app`, —, —, `20` |
@@ -66,6 +76,8 @@ public struct AppConfiguration: Sendable {
     /// How long a guarded request waits for the first denylist read before it is refused
     /// with 503 (an instance starts serving `/healthz` and `/readyz` at once).
     public var denylistWait: Duration = .seconds(1)
+    /// Rate limits, connection caps, timeouts and retention.
+    public var limits = LimitSettings()
 
     /// Creates a configuration; defaults suit tests on loopback.
     public init(
@@ -209,6 +221,31 @@ public struct AppConfiguration: Sendable {
             instanceName: value("PLATFORM_API_INSTANCE", "HOSTNAME") ?? "platform-api"
         )
         configuration.redisChannelPrefix = value("REDIS_CHANNEL_PREFIX") ?? "platform:"
+        var limits = LimitSettings()
+        func rate(_ name: String, _ fallback: RateLimit) -> RateLimit {
+            RateLimit(
+                burst: integer("PLATFORM_API_\(name)_BURST", default: fallback.burst, range: 1...100_000),
+                perMinute: integer("PLATFORM_API_\(name)_PER_MINUTE", default: fallback.perMinute, range: 1...1_000_000))
+        }
+        limits.signIn = rate("SIGNIN", limits.signIn)
+        limits.organizationCreation = rate("ORGS", limits.organizationCreation)
+        limits.chatActions = rate("CHAT", limits.chatActions)
+        limits.webSocketOpens = rate("WS", limits.webSocketOpens)
+        limits.webSocketsPerUser = integer("PLATFORM_API_WS_MAX_PER_USER", default: limits.webSocketsPerUser, range: 1...1_000)
+        for entry in (value("PLATFORM_API_TRUSTED_PROXIES") ?? "").split(separator: ",") {
+            let text = entry.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { continue }
+            if let network = IPNetwork(text) {
+                limits.trustedProxies.append(network)
+            } else {
+                problems.append("PLATFORM_API_TRUSTED_PROXIES must list IP networks like `10.0.0.0/8` or `fd00::/8`, got `\(text)`")
+            }
+        }
+        limits.idleTimeout = .seconds(integer("PLATFORM_API_IDLE_TIMEOUT_SECONDS", default: 60, range: 1...3_600))
+        limits.requestTimeout = .seconds(integer("PLATFORM_API_REQUEST_TIMEOUT_SECONDS", default: 30, range: 1...600))
+        limits.closedChatRetention = .seconds(86_400 * integer("PLATFORM_API_CHAT_RETENTION_DAYS", default: 30, range: 1...3_650))
+        limits.purgeInterval = .seconds(integer("PLATFORM_API_PURGE_SECONDS", default: 3_600, range: 1...86_400))
+        configuration.limits = limits
         if !problems.isEmpty { throw ConfigurationErrors(problems: problems) }
         return configuration
     }

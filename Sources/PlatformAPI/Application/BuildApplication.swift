@@ -1,15 +1,19 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
 
 /// The routes of platform-api. Public: health, readiness, metrics, the OpenAPI document,
-/// the web page and guest sign-in; everything else needs a bearer token.
+/// the web page and guest sign-in; everything else needs a bearer token. Every request is
+/// answered within the request timeout; sign-in, organization creation, chat writes and
+/// WebSocket connections are rate-limited (`LimitSettings`).
 public func buildRouter(runtime: PlatformRuntime) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: runtime.metrics))
+    router.add(middleware: RequestTimeoutMiddleware(timeout: runtime.configuration.limits.requestTimeout, metrics: runtime.metrics))
     OperationsController(runtime: runtime).addRoutes(to: router)
     AuthController(runtime: runtime).addPublicRoutes(to: router)
     let authenticated = router.group()
@@ -26,7 +30,9 @@ public func buildRouter(runtime: PlatformRuntime) -> Router<APIRequestContext> {
 
 /// The application for a runtime: the router, HTTP/1 with WebSocket upgrade, and the
 /// services running beside the server (the database pool, the event transport and the
-/// background loops), all stopped gracefully on SIGTERM/SIGINT.
+/// background loops), all stopped gracefully on SIGTERM/SIGINT. A connection is closed
+/// when it sends no whole first request within `LimitSettings.idleTimeout`, or stays idle
+/// that long between requests.
 public func buildApplication(
     runtime: PlatformRuntime,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
@@ -34,9 +40,17 @@ public func buildApplication(
     let router = buildRouter(runtime: runtime)
     var services: [any Service] = runtime.dependencies.services
     services.append(PlatformBackgroundService(runtime: runtime))
+    let idleTimeout = TimeAmount(runtime.configuration.limits.idleTimeout)
+    let webSocketResponder = router.buildResponder()
+    let channel = HTTP1WebSocketUpgradeChannel.Configuration(
+        http1: .init(idleTimeout: idleTimeout), ws: .init(maxFrameSize: 1 << 16))
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(maxFrameSize: 1 << 16))),
+        server: HTTPServerBuilder { responder in
+            FirstRequestDeadlineChannel(
+                base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channel),
+                timeout: idleTimeout)
+        },
         configuration: .init(
             address: .hostname(runtime.configuration.host, port: runtime.configuration.port),
             serverName: "platform-api"

@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// - three receivers of its events: configuration hot reload, the denylist, chat fan-out;
 /// - the warm load (configuration and denylist read before `/readyz` turns ready);
 /// - the reconcile loop healing missed events;
-/// - the recovery loop for PENDING organizations.
+/// - the recovery loop for PENDING organizations;
+/// - the retention job (expired denylist rows, chats closed longer than the retention).
 struct PlatformBackgroundService: Service {
     let runtime: PlatformRuntime
 
@@ -60,6 +61,7 @@ struct PlatformBackgroundService: Service {
                 group.addTask { await warmLoad() }
                 group.addTask { await reconcileLoop() }
                 group.addTask { await runtime.recoveryLoop.run() }
+                group.addTask { await runtime.retention.run() }
                 await group.waitForAll()
             }
         }

@@ -95,6 +95,10 @@ public final class PlatformRuntime: Sendable {
     public let saga: OrganizationSaga
     /// The recovery loop of PENDING organizations.
     public let recoveryLoop: OrganizationRecoveryLoop
+    /// The rate limiters of this instance.
+    public let rateLimiters: RateLimiters
+    /// The retention job.
+    public let retention: RetentionJob
     /// The logger.
     public let logger: Logger
     let dependencies: AppDependencies
@@ -102,12 +106,14 @@ public final class PlatformRuntime: Sendable {
     /// Opens when the denylist has been read from SQL once; the guarded routes wait on it.
     public let denylistLoaded = ReadinessGate()
 
-    /// Builds the graph. `sagaSteps` replaces the default steps (tests inject failures).
+    /// Builds the graph. `sagaSteps` replaces the default steps (tests inject failures);
+    /// `clock` is the rate limiters' clock (tests move time by hand).
     public init(
         configuration: AppConfiguration,
         dependencies: AppDependencies,
         logger: Logger,
-        sagaSteps: ((Repositories) -> [any OrganizationSagaStep])? = nil
+        sagaSteps: ((Repositories) -> [any OrganizationSagaStep])? = nil,
+        clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) async {
         self.configuration = configuration
         self.dependencies = dependencies
@@ -125,6 +131,9 @@ public final class PlatformRuntime: Sendable {
         self.recoveryLoop = OrganizationRecoveryLoop(
             saga: saga, organizations: repositories.organizations, interval: configuration.recoveryInterval,
             grace: configuration.pendingGrace, metrics: metrics, logger: logger)
+        self.rateLimiters = RateLimiters(configuration.limits, now: clock)
+        self.retention = RetentionJob(
+            repositories: repositories, settings: configuration.limits, metrics: metrics, logger: logger)
     }
 
     /// Whether the instance can serve: warm-loaded, store reachable, transport connected.

@@ -14,6 +14,8 @@ public final class ChatHub: Sendable {
         public var projectID: UUID
         /// The token it authenticated with (closed when the token is revoked).
         public var jti: String
+        /// The user it belongs to (for the per-user connection cap).
+        public var userID: UUID
         /// Where its messages go.
         var outbox: AsyncStream<String>.Continuation
     }
@@ -28,11 +30,22 @@ public final class ChatHub: Sendable {
     }
 
     /// Registers a client; its messages arrive on the returned stream, which finishes when
-    /// the client is removed or its token revoked.
-    public func connect(projectID: UUID, jti: String) -> (id: UUID, messages: AsyncStream<String>) {
+    /// the client is removed or its token revoked. Nil when the user already has
+    /// `maximumPerUser` clients here (checked and registered atomically).
+    public func connect(
+        projectID: UUID, jti: String, userID: UUID, maximumPerUser: Int = .max
+    ) -> (id: UUID, messages: AsyncStream<String>)? {
         let id = UUID()
         let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
-        clients.withLock { $0[id] = Client(projectID: projectID, jti: jti, outbox: continuation) }
+        let admitted = clients.withLock { clients in
+            guard clients.values.count(where: { $0.userID == userID }) < maximumPerUser else { return false }
+            clients[id] = Client(projectID: projectID, jti: jti, userID: userID, outbox: continuation)
+            return true
+        }
+        guard admitted else {
+            continuation.finish()
+            return nil
+        }
         byProject.withLock { _ = $0[projectID, default: []].insert(id) }
         metrics.webSocketClients.increment()
         return (id, stream)

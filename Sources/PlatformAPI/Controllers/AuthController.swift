@@ -7,9 +7,16 @@ import Hummingbird
 struct AuthController {
     let runtime: PlatformRuntime
 
+    /// Sign-in is limited per client address: every guest sign-in creates a user that stays,
+    /// and admin sign-in must not be a key-guessing oracle.
     func addPublicRoutes(to router: Router<APIRequestContext>) {
-        router.post("/auth/guest") { request, _ in try await issueGuest(request) }
-        router.post("/auth/admin") { request, _ in try await issueAdmin(request) }
+        let limited = router.group().add(
+            middleware: RateLimitMiddleware(
+                limiter: runtime.rateLimiters.signIn,
+                key: .clientAddress(ClientAddressResolver(trustedProxies: runtime.configuration.limits.trustedProxies)),
+                action: "sign_in", metrics: runtime.metrics))
+        limited.post("/auth/guest") { request, _ in try await issueGuest(request) }
+        limited.post("/auth/admin") { request, _ in try await issueAdmin(request) }
     }
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {

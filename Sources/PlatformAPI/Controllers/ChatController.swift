@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
+import NIOWebSocket
 
 /// Chats, canned actions, counters and the live WebSocket under
 /// `/orgs/{orgID}/projects/{projectID}`.
@@ -10,18 +11,28 @@ struct ChatController {
 
     static let base = "/orgs/:orgID/projects/:projectID"
 
+    /// Chat writes (open, close, actions) share one per-user limit. Opening the WebSocket
+    /// has its own limit, and a user holds at most `webSocketsPerUser` of them on an
+    /// instance; both are checked once the upgrade is done (see `live`).
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
-        group.post("\(Self.base)/chats") { request, context in try await open(request, context: context) }
+        let writes = group.group().add(
+            middleware: RateLimitMiddleware(limiter: runtime.rateLimiters.chatActions, key: .user, action: "chat", metrics: runtime.metrics))
+        writes.post("\(Self.base)/chats") { request, context in try await open(request, context: context) }
         group.get("\(Self.base)/chats") { _, context in try await list(context: context) }
-        group.delete("\(Self.base)/chats/:chatID") { _, context in try await close(context: context) }
-        group.post("\(Self.base)/chats/:chatID/actions") { request, context in try await send(request, context: context) }
+        writes.delete("\(Self.base)/chats/:chatID") { _, context in try await close(context: context) }
+        writes.post("\(Self.base)/chats/:chatID/actions") { request, context in try await send(request, context: context) }
         group.get("\(Self.base)/counters") { _, context in try await counters(context: context) }
         let hub = runtime.chatHub
         let repositories = runtime.repositories
+        let limits = LiveLimits(
+            opens: runtime.rateLimiters.webSocketOpens, maximumPerUser: runtime.configuration.limits.webSocketsPerUser,
+            metrics: runtime.metrics)
         group.ws("\(Self.base)/live") { request, context in
             try await shouldUpgrade(request, context: context)
         } onUpgrade: { inbound, outbound, wsContext in
-            try await Self.live(inbound: inbound, outbound: outbound, context: wsContext.requestContext, hub: hub, repositories: repositories)
+            try await Self.live(
+                inbound: inbound, outbound: outbound, context: wsContext.requestContext, hub: hub, repositories: repositories,
+                limits: limits)
         }
     }
 
@@ -101,15 +112,33 @@ struct ChatController {
 
     /// Sends the counters once, then every counted action of the project, until the client
     /// leaves, the token expires or is revoked. Clients send nothing (actions are POSTed).
+    ///
+    /// Over the limits (opens per user, connections per user) the socket is closed at once
+    /// with 1013 Try Again Later and the reason `rate_limited: retry after N s` or
+    /// `too_many_connections: retry after 5 s`. Not an HTTP 429 on the upgrade: the server
+    /// answers every refused upgrade with a bare 400, and browsers show scripts neither;
+    /// a close code and reason they do.
     static func live(
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, context: APIRequestContext,
-        hub: ChatHub, repositories: Repositories
+        hub: ChatHub, repositories: Repositories, limits: LiveLimits
     ) async throws {
         let guest = try context.requireGuest()
         let orgID = try context.parameters.id("orgID")
         let projectID = try context.parameters.id("projectID")
-        let (id, messages) = hub.connect(projectID: projectID, jti: guest.jti)
+        // The cap first: an open refused by it takes no token from the rate limit.
+        guard let (id, messages) = hub.connect(
+            projectID: projectID, jti: guest.jti, userID: guest.userID, maximumPerUser: limits.maximumPerUser)
+        else {
+            limits.metrics.recordRateLimited("websocket")
+            try await outbound.close(LiveLimits.tryAgainLater, reason: "too_many_connections: retry after 5 s")
+            return
+        }
         defer { hub.disconnect(id) }
+        if case .limited(let retryAfter) = limits.opens.acquire(guest.userID.lowercased) {
+            limits.metrics.recordRateLimited("websocket")
+            try await outbound.close(LiveLimits.tryAgainLater, reason: "rate_limited: retry after \(retryAfter.wholeSecondsRoundedUp) s")
+            return
+        }
         if let counters = try await repositories.chats.counters(orgID: orgID, projectID: projectID, userID: guest.userID) {
             try await outbound.write(.text(snapshot(projectID: projectID, counters: counters)))
         }
@@ -135,4 +164,16 @@ struct ChatController {
         let fields = counters.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\"\($0.key.rawValue)\":\($0.value)" }
         return #"{"counters":{\#(fields.joined(separator: ","))},"project_id":"\#(projectID.lowercased)","type":"counters"}"#
     }
+}
+
+/// The limits of the live WebSocket, checked once it is open.
+struct LiveLimits: Sendable {
+    /// Connections opened, per user.
+    let opens: RateLimiter
+    /// Connections one user may hold on this instance.
+    let maximumPerUser: Int
+    let metrics: APIMetrics
+
+    /// Close code 1013 (RFC 6455 registry): Try Again Later.
+    static let tryAgainLater = WebSocketErrorCode(codeNumber: 1013)
 }

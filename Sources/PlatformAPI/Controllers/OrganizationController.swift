@@ -10,7 +10,10 @@ struct OrganizationController {
     static let replayed = HTTPField.Name("Idempotent-Replayed")!
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
-        group.post("/orgs") { request, context in try await create(request, context: context) }
+        let limited = group.group().add(
+            middleware: RateLimitMiddleware(
+                limiter: runtime.rateLimiters.organizationCreation, key: .user, action: "org_creation", metrics: runtime.metrics))
+        limited.post("/orgs") { request, context in try await create(request, context: context) }
         group.get("/orgs/:orgID") { _, context in try await show(context: context) }
     }
 

@@ -42,6 +42,10 @@ public struct APIError: HTTPResponseError, Equatable {
     public static func unavailable(_ code: String, _ message: String, retryAfter seconds: Int = 1) -> APIError {
         APIError(.serviceUnavailable, code: code, message, headers: [.retryAfter: "\(seconds)"])
     }
+    /// 429: a rate limit; `Retry-After` in whole seconds, rounded up.
+    public static func tooManyRequests(_ message: String, retryAfter: Duration) -> APIError {
+        APIError(.tooManyRequests, code: "rate_limited", message, headers: [.retryAfter: "\(retryAfter.wholeSecondsRoundedUp)"])
+    }
     /// 403: authenticated, but not allowed.
     public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "forbidden", message) }
     /// 404: absent, or belonging to another tenant (the two are indistinguishable on purpose).

@@ -16,6 +16,8 @@ public final class APIMetrics: Sendable {
     public let tokensRevoked: Counter
     /// Organizations finished or failed by the recovery loop.
     public let sagaRecoveries: Counter
+    /// Requests refused with 503 because they took longer than the request timeout.
+    public let requestTimeouts: Counter
 
     /// Creates the metrics in a fresh registry.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -25,6 +27,7 @@ public final class APIMetrics: Sendable {
         eventsReceived = registry.makeCounter(descriptor: Self.name("events_received", "total", "Events received from the event transport"))
         tokensRevoked = registry.makeCounter(descriptor: Self.name("tokens_revoked", "total", "Tokens put on the denylist"))
         sagaRecoveries = registry.makeCounter(descriptor: Self.name("saga_recoveries", "total", "PENDING organizations finished or failed by the recovery loop"))
+        requestTimeouts = registry.makeCounter(descriptor: Self.name("request_timeouts", "total", "Requests answered 503 after the request timeout"))
     }
 
     /// Counts one HTTP request and records its duration.
@@ -41,6 +44,18 @@ public final class APIMetrics: Sendable {
     /// Counts one canned action.
     public func recordChatAction(_ action: CannedAction) {
         registry.makeCounter(descriptor: Self.name("chat_actions", "total", "Canned chat actions counted"), labels: [("action", action.rawValue)]).increment()
+    }
+
+    /// Counts one request refused by a rate limit (`action`: sign_in, org_creation, chat, websocket).
+    public func recordRateLimited(_ action: String) {
+        registry.makeCounter(descriptor: Self.name("rate_limited", "total", "Requests refused with 429 by a rate limit"), labels: [("action", action)])
+            .increment()
+    }
+
+    /// Counts rows deleted by the retention job (`table`: token_denylist, chat_sessions).
+    public func recordPurged(_ table: String, rows: Int) {
+        registry.makeCounter(descriptor: Self.name("retention_purged", "total", "Rows deleted by the retention job"), labels: [("table", table)])
+            .increment(by: Int64(rows))
     }
 
     /// The Prometheus text exposition of every metric.

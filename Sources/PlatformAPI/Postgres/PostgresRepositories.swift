@@ -52,6 +52,27 @@ struct PostgresRepositories: GuestRepository, OrganizationRepository, ProjectRep
         }
     }
 
+    /// No tenant: the denylist is a platform table `scaffold_app` may delete from. Two
+    /// instances purging at once delete disjoint rows or nothing; both are fine.
+    func purgeDenylist(expiredBefore: Date, limit: Int) async throws -> Int {
+        try await database.transaction(Tenant()) { connection, _ in
+            let rows = try await connection.query(
+                """
+                WITH purged AS (
+                    DELETE FROM app.token_denylist
+                    WHERE jti IN (
+                        SELECT jti FROM app.token_denylist WHERE expires_at < \(expiredBefore)
+                        ORDER BY expires_at, jti LIMIT \(Int32(clamping: max(0, limit)))
+                    )
+                    RETURNING 1
+                )
+                SELECT count(*)::integer FROM purged
+                """,
+                logger: logger)
+            return Int(try await rows.collect().first?.decode(Int32.self) ?? 0)
+        }
+    }
+
     // MARK: Organizations
 
     private static let organizationColumns =
@@ -380,6 +401,16 @@ struct PostgresRepositories: GuestRepository, OrganizationRepository, ProjectRep
                 logger: logger
             ).collect()
             return !rows.isEmpty
+        }
+    }
+
+    /// Through `app.purge_closed_chat_sessions` (SECURITY DEFINER): `scaffold_app` may not
+    /// delete chat sessions itself, and row-level security would confine it to one tenant.
+    func purgeClosed(closedBefore: Date, limit: Int) async throws -> Int {
+        try await database.transaction(Tenant()) { connection, _ in
+            let rows = try await connection.query(
+                "SELECT app.purge_closed_chat_sessions(\(closedBefore), \(Int32(clamping: max(0, limit))))", logger: logger)
+            return Int(try await rows.collect().first?.decode(Int32.self) ?? 0)
         }
     }
 

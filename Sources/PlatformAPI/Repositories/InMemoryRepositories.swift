@@ -45,6 +45,12 @@ public actor InMemoryStore {
         denylisted.filter { $0.value > now }
     }
 
+    func purgeDenylist(expiredBefore: Date, limit: Int) -> Int {
+        let doomed = denylisted.filter { $0.value < expiredBefore }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.prefix(max(0, limit))
+        for (jti, _) in doomed { denylisted[jti] = nil }
+        return doomed.count
+    }
+
     // MARK: Organizations
 
     func begin(_ draft: OrganizationDraft, id: UUID) -> SagaStart {
@@ -186,6 +192,15 @@ public actor InMemoryStore {
         return true
     }
 
+    func purgeClosed(closedBefore: Date, limit: Int) -> Int {
+        let doomed = chats.values.compactMap { chat in chat.closedAt.map { (closedAt: $0, id: chat.id) } }
+            .filter { $0.closedAt < closedBefore }
+            .sorted { ($0.closedAt, $0.id.uuidString) < ($1.closedAt, $1.id.uuidString) }
+            .prefix(max(0, limit))
+        for chat in doomed { chats[chat.id] = nil }
+        return doomed.count
+    }
+
     func record(orgID: UUID, projectID: UUID, userID: UUID, chatID: UUID, action: CannedAction) async throws -> ChatActionEvent? {
         guard isMember(orgID, projectID, userID), let chat = chats[chatID], chat.projectID == projectID,
             chat.orgID == orgID, chat.userID == userID, chat.closedAt == nil
@@ -234,6 +249,9 @@ struct InMemoryRepositories: GuestRepository, OrganizationRepository, ProjectRep
     func createGuest() async throws -> GuestUser { await store.createGuest() }
     func revoke(jti: String, expiresAt: Date) async throws { try await store.revoke(jti: jti, expiresAt: expiresAt) }
     func denylist(now: Date) async throws -> [String: Date] { await store.denylist(now: now) }
+    func purgeDenylist(expiredBefore: Date, limit: Int) async throws -> Int {
+        await store.purgeDenylist(expiredBefore: expiredBefore, limit: limit)
+    }
 
     func begin(_ draft: OrganizationDraft, id: UUID) async throws -> SagaStart { await store.begin(draft, id: id) }
     func organization(id: UUID) async throws -> Organization? { await store.organization(id: id) }
@@ -282,6 +300,9 @@ struct InMemoryRepositories: GuestRepository, OrganizationRepository, ProjectRep
     }
     func counters(orgID: UUID, projectID: UUID, userID: UUID) async throws -> [CannedAction: Int64]? {
         await store.counters(orgID: orgID, projectID: projectID, userID: userID)
+    }
+    func purgeClosed(closedBefore: Date, limit: Int) async throws -> Int {
+        await store.purgeClosed(closedBefore: closedBefore, limit: limit)
     }
 
     func entry(key: String) async throws -> ConfigEntry? { await store.entry(key: key) }

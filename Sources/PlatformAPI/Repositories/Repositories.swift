@@ -8,6 +8,9 @@ public protocol GuestRepository: Sendable {
     func revoke(jti: String, expiresAt: Date) async throws
     /// Every denylisted token id that has not expired yet.
     func denylist(now: Date) async throws -> [String: Date]
+    /// Deletes at most `limit` denylist rows that expired before `expiredBefore` (their
+    /// tokens are invalid anyway); returns how many.
+    func purgeDenylist(expiredBefore: Date, limit: Int) async throws -> Int
 }
 
 /// How the first step of the organization saga went.
@@ -93,6 +96,9 @@ public protocol ChatRepository: Sendable {
     func record(orgID: UUID, projectID: UUID, userID: UUID, chatID: UUID, action: CannedAction) async throws -> ChatActionEvent?
     /// The project's counters (every canned action, zero when never sent).
     func counters(orgID: UUID, projectID: UUID, userID: UUID) async throws -> [CannedAction: Int64]?
+    /// Retention, across every tenant: deletes at most `limit` chats closed before
+    /// `closedBefore`, oldest first, never an active one; returns how many.
+    func purgeClosed(closedBefore: Date, limit: Int) async throws -> Int
 }
 
 /// The outcome of a conditional configuration write.

@@ -40,6 +40,7 @@ public enum DatabaseMigrations {
             (ChatMigration.name, ChatMigration.summary, ChatMigration.statements()),
             (ConfigurationMigration.name, ConfigurationMigration.summary, ConfigurationMigration.statements()),
             (TokenDenylistMigration.name, TokenDenylistMigration.summary, TokenDenylistMigration.statements()),
+            (RetentionMigration.name, RetentionMigration.summary, RetentionMigration.statements()),
         ]
         return parts.enumerated().map { index, part in
             let version = index + 1

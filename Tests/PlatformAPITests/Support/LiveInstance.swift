@@ -28,11 +28,15 @@ final class LiveInstance: Sendable {
 
     /// Configuration for tests: fast loops, loopback, the shared secret (so tokens from one
     /// instance are valid on another, as in a Deployment).
+    /// The limits are generous: scenarios sign many guests in from one address (the limits
+    /// have their own tests).
     static func configuration(database: DatabaseSettings, events: AppConfiguration.Events = .postgres, name: String) -> AppConfiguration {
-        AppConfiguration(
+        var configuration = AppConfiguration(
             host: "127.0.0.1", port: 0, jwtSecret: jwtSecret, adminKey: adminKey, allowedRegions: ["eu-west", "us-east"],
             database: database, events: events, reconcileInterval: .seconds(30), recoveryInterval: .seconds(3600),
             pendingGrace: .seconds(1), logLevel: .warning, instanceName: name)
+        configuration.limits = .generous
+        return configuration
     }
 
     /// Starts an instance on PostgreSQL and waits until `/readyz` would say ready.
