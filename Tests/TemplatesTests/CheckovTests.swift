@@ -18,21 +18,6 @@ import Yams
 @Suite(.serialized) struct CheckovTests {
     static let blueprints = ["galaxy", "meridian/meridian", "harbor/harbor", "atlas/atlas"]
 
-    /// TEMPORARY, to be deleted by the change that stops handing service workloads
-    /// their credentials as environment variables: `CKV_K8S_35` ("prefer Secrets as
-    /// files") on each service's Deployment and its migration Job in `apps`, and
-    /// nothing else.
-    static func isPendingServiceCredentialsAsEnv(_ finding: Finding, services: Set<String>) -> Bool {
-        guard finding.check == "CKV_K8S_35" else { return false }
-        let parts = finding.resource.split(separator: ".", maxSplits: 2).map(String.init)
-        guard parts.count == 3, parts[1] == ClusterNamespaces.apps else { return false }
-        switch parts[0] {
-        case "Deployment": return services.contains(parts[2])
-        case "Job": return parts[2].hasSuffix("-migrate") && services.contains(String(parts[2].dropLast("-migrate".count)))
-        default: return false
-        }
-    }
-
     struct Finding: CustomStringConvertible {
         var check: String
         var resource: String
@@ -135,12 +120,9 @@ import Yams
             }
         }
         let report = try Self.scan(checkov, scanned.url, framework: "kubernetes")
-        let services = Set(loaded.base.services.map(\.name))
-        let pending = report.failed.filter { Self.isPendingServiceCredentialsAsEnv($0, services: services) }
-        let failed = report.failed.filter { !Self.isPendingServiceCredentialsAsEnv($0, services: services) }
-        #expect(failed.map(\.description) == [], "\(name)")
+        #expect(report.failed.map(\.description) == [], "\(name)")
         #expect(report.parsingErrors == 0, "\(name)")
         #expect(report.passed > 100 * loaded.clusters.count, "\(name): \(report.passed) passed")
-        print("checkov kubernetes \(name): \(report.passed) passed, \(failed.count) failed, \(pending.count) pending CKV_K8S_35, \(report.skipped) skipped")
+        print("checkov kubernetes \(name): \(report.passed) passed, \(report.failed.count) failed, \(report.skipped) skipped")
     }
 }
