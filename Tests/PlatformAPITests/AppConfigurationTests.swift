@@ -22,6 +22,13 @@ import Testing
         #expect(configuration.port == 8080)
     }
 
+    @Test func aClusterAcceptsOrganizationsHomedInItsRegion() throws {
+        let secret = String(repeating: "s", count: 40)
+        #expect(try AppConfiguration.fromEnvironment(["JWT_SECRET": secret, "SCAFFOLD_REGION": "tr"]).allowedRegions == ["tr"])
+        #expect(try AppConfiguration.fromEnvironment(["JWT_SECRET": secret, "SCAFFOLD_REGION": "tr", "PLATFORM_API_REGIONS": "es,tr"]).allowedRegions == ["es", "tr"])
+        #expect(try AppConfiguration.fromEnvironment(["JWT_SECRET": secret]).allowedRegions == [])
+    }
+
     @Test func databaseURLAndOverrides() throws {
         let configuration = try AppConfiguration.fromEnvironment([
             "JWT_SECRET": String(repeating: "s", count: 40),

@@ -124,6 +124,9 @@ import Testing
                 }
                 let configMap = try #require(objects.first { GitOps.kind($0) == "ConfigMap" && GitOps.name($0) == "\(service.name)-config" })
                 for (key, value) in service.config { #expect(configMap["data"]?[key]?.scalarText == value) }
+                // Each instance knows the cluster it serves (platform-api accepts organizations homed there only).
+                #expect(configMap["data"]?["SCAFFOLD_REGION"]?.scalarText == scope.region)
+                #expect(configMap["data"]?["SCAFFOLD_ENVIRONMENT"]?.scalarText == scope.environment)
                 let secretNames = Set(service.secrets.map(\.name))
                 #expect(configMap["data"]?.pairs.allSatisfy { !secretNames.contains($0.key) } == true)
                 if !service.secrets.isEmpty {

@@ -15,7 +15,7 @@ import MigrationRunner
 /// | `JWT_SECRET` or `PLATFORM_API_JWT_SECRET` | HS256 signing secret, at least 32 bytes (required, never logged) | — |
 /// | `PLATFORM_API_TOKEN_TTL_SECONDS` | token lifetime, at most 900 | `900` |
 /// | `PLATFORM_API_ADMIN_KEY` | key exchanged at `POST /auth/admin` for a config-admin token | unset: disabled |
-/// | `PLATFORM_API_REGIONS` | comma-separated home regions organizations may choose | any |
+/// | `PLATFORM_API_REGIONS` or `SCAFFOLD_REGION` | comma-separated home regions organizations may choose (the generated ConfigMap sets `SCAFFOLD_REGION`, the cluster's region) | any |
 /// | `CONFIG_TRANSPORT` or `PLATFORM_API_EVENTS` | `postgres` (LISTEN/NOTIFY) or `redis` | `postgres` |
 /// | `PLATFORM_API_RECONCILE_SECONDS` | config/denylist reconcile period | `300` |
 /// | `PLATFORM_API_RECOVERY_SECONDS` | recovery loop period for PENDING organizations | `10` |
@@ -210,7 +210,8 @@ public struct AppConfiguration: Sendable {
             jwtSecret: secret,
             tokenLifetime: TimeInterval(integer("PLATFORM_API_TOKEN_TTL_SECONDS", default: 900, range: 30...900)),
             adminKey: value("PLATFORM_API_ADMIN_KEY"),
-            allowedRegions: (value("PLATFORM_API_REGIONS") ?? "").split(separator: ",")
+            // A cluster serves its own region: organizations homed elsewhere belong to another cluster.
+            allowedRegions: (value("PLATFORM_API_REGIONS", "SCAFFOLD_REGION") ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.sorted(),
             database: database,
             events: events,

@@ -89,6 +89,10 @@ public enum ServiceWorkloads {
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://tempo.\(ClusterNamespaces.monitoring).svc.cluster.local:4318",
             "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=\(context.scope.environment),cloud.region=\(context.scope.region)",
             "OTEL_SERVICE_NAME": service.name,
+            // Where this instance runs, for services that keep data per region (platform-api
+            // accepts organizations homed here only).
+            "SCAFFOLD_ENVIRONMENT": context.scope.environment,
+            "SCAFFOLD_REGION": context.scope.region,
         ]
         var storesByKind: [DataStore.Kind: [(DataStore, Int)]] = [:]
         for dependency in service.dependsOn {
