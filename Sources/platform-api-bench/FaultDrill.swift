@@ -35,6 +35,8 @@ struct FaultDrill {
         var settle: Duration = .seconds(5)
         /// Pause between two actions of one chat client.
         var actionPause: Duration = .milliseconds(10)
+        /// Where the instances' and Redis's logs go (kept); nil: the drill's temporary folder.
+        var logDirectory: URL?
     }
 
     /// One step of the drill: a fault (nil for the calm start) and what happened until the next.
@@ -116,11 +118,11 @@ struct FaultDrill {
         do {
             let scripts = DatabaseMigrations.migrations().map { MigrationScript(version: $0.version, name: $0.name, sql: $0.sql) }
             _ = try await MigrationRunner().apply(scripts, configuration: postgres.configuration(), logger: logger)
-            if options.events == "redis" { redis = try await RedisProcess.start(directory: postgres.directory) }
+            if options.events == "redis" { redis = try await RedisProcess.start(directory: options.logDirectory ?? postgres.directory) }
             for name in ["a", "b"] {
                 let instance = try InstanceProcess(
                     name: name, executable: options.platformAPI, port: LoopbackPort.free(),
-                    environment: environment(postgres: postgres, redis: redis, name: name), log: postgres.directory.appendingPathComponent("\(name).log"))
+                    environment: environment(postgres: postgres, redis: redis, name: name), log: (options.logDirectory ?? postgres.directory).appendingPathComponent("\(name).log"))
                 instances.append(instance)
                 try instance.start()
             }

@@ -34,6 +34,7 @@ struct Bench {
         var fanOutRounds = 20
         var configRounds = 200
         var faults = false
+        var logs: String?
         var settle = 5
         var platformAPI = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("platform-api").path
@@ -57,9 +58,10 @@ struct Bench {
             case "--config-rounds": options.configRounds = Int(value) ?? options.configRounds
             case "--settle": options.settle = Int(value) ?? options.settle
             case "--platform-api": options.platformAPI = value
+            case "--logs": options.logs = value
             default:
                 print("usage: platform-api-bench [--events postgres|redis] [--clients 16] [--requests 4000] [--sockets 1000] [--rounds 20] [--config-rounds 200]")
-                print("       platform-api-bench --faults [--events postgres|redis] [--clients 8] [--settle 5] [--platform-api PATH]")
+                print("       platform-api-bench --faults [--events postgres|redis] [--clients 8] [--settle 5] [--platform-api PATH] [--logs DIR]")
                 exit(64)
             }
         }
@@ -69,6 +71,7 @@ struct Bench {
             var drill = FaultDrill.Options(platformAPI: options.platformAPI)
             drill.events = options.events
             drill.settle = .seconds(options.settle)
+            drill.logDirectory = options.logs.map { URL(fileURLWithPath: $0) }
             if CommandLine.arguments.contains("--clients") { drill.chatClients = options.clients }
             do {
                 let report = try await FaultDrill(options: drill, logger: logger).run()

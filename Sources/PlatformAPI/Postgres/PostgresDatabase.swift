@@ -155,7 +155,7 @@ public final class PostgresDatabase: Sendable {
                 let work = Task {
                     do {
                         let value = try await client.withConnection { connection in
-                            guard race.claim(.leased) else { throw CancellationError() }
+                            guard race.claim(.leased, connection) else { throw CancellationError() }
                             return try await body(connection)
                         }
                         reply.resume(with: .success(value))
@@ -175,7 +175,11 @@ public final class PostgresDatabase: Sendable {
                         try? await Task.sleep(for: transactionTimeout - leaseTimeout)
                         if Task.isCancelled { return }
                         if reply.resume(with: .failure(DatabaseUnavailable(reason: "the database did not answer within \(transactionTimeout); retry"))) {
-                            logger.warning("transaction exceeded its timeout; the request was answered 503", metadata: ["timeout": "\(transactionTimeout)"])
+                            // Seen across a PostgreSQL restart: a query that never completes. Closing
+                            // its connection fails it, which rolls the transaction back and gives
+                            // the pool its slot back instead of losing it for good.
+                            logger.warning("transaction exceeded its timeout; closing its connection", metadata: ["timeout": "\(transactionTimeout)"])
+                            try? await race.connection?.close()
                         }
                     })
             }
@@ -187,19 +191,23 @@ public final class PostgresDatabase: Sendable {
     }
 }
 
-/// Decides once whether a transaction got its connection or gave up waiting for one.
+/// Decides once whether a transaction got its connection or gave up waiting for one, and
+/// remembers the connection it got.
 private final class LeaseRace: Sendable {
     enum Outcome { case leased, timedOut }
-    private let outcome = Mutex<Outcome?>(nil)
+    private let state = Mutex<(outcome: Outcome?, connection: PostgresConnection?)>((nil, nil))
 
     /// True for the first claim only.
-    func claim(_ claimed: Outcome) -> Bool {
-        outcome.withLock { outcome in
-            guard outcome == nil else { return false }
-            outcome = claimed
+    func claim(_ claimed: Outcome, _ connection: PostgresConnection? = nil) -> Bool {
+        state.withLock { state in
+            guard state.outcome == nil else { return false }
+            state = (claimed, connection)
             return true
         }
     }
+
+    /// The leased connection, once leased.
+    var connection: PostgresConnection? { state.withLock { $0.connection } }
 }
 
 /// Resumes a continuation once, with whichever outcome comes first, and then stops the
