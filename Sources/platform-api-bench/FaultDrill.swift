@@ -93,7 +93,7 @@ struct FaultDrill {
             let errors = phase.errors.isEmpty ? "none" : phase.errors.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
             var line = "   \(phase.name): \(phase.requests) requests, max wait \(ms(phase.maxWait)), errors: \(errors)"
             if phase.name != report.phases[0].name {
-                line += "; injected in \(ms(phase.injection)), all ready again after \(phase.readyAgain.map(ms) ?? "never (20 s)")"
+                line += "; injected in \(ms(phase.injection)), all ready again after \(phase.readyAgain.map(ms) ?? "never (10 s)")"
             }
             lines.append(line)
         }
@@ -199,7 +199,7 @@ struct FaultDrill {
             try await inject()
             recorder.setInjection(ContinuousClock.now - started)
             var readyAgain: Duration?
-            let deadline = started + .seconds(20)
+            let deadline = started + .seconds(10)
             while ContinuousClock.now < deadline {
                 var allReady = true
                 for instance in instances where !(await instance.isReady()) { allReady = false }
