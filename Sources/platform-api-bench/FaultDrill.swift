@@ -187,7 +187,7 @@ struct FaultDrill {
         } else {
             faults.append(("connections terminated (pg_terminate_backend)", { try await Self.terminateApplicationConnections(postgres, logger: logger) }))
         }
-        faults.append(("PostgreSQL restarted (pg_ctl restart -m fast)", { try await postgres.restart(mode: .fast) }))
+        faults.append(("PostgreSQL restarted (pg_ctl stop -m fast, start)", { try await postgres.restart(mode: .fast) }))
         faults.append(("instance b killed (SIGKILL) and started again", {
             instances[1].kill9()
             try await Task.sleep(for: .milliseconds(500))
