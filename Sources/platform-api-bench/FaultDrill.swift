@@ -179,38 +179,12 @@ struct FaultDrill {
             }
         }
 
-        try await Task.sleep(for: options.settle)
-        var faults: [(String, @Sendable () async throws -> Void)] = []
-        if let redis {
-            faults.append(("publisher connections killed (CLIENT KILL TYPE normal)", { try await redis.killNormalClients() }))
-            faults.append(("redis-server restarted", { try await redis.restart() }))
-        } else {
-            faults.append(("connections terminated (pg_terminate_backend)", { try await Self.terminateApplicationConnections(postgres, logger: logger) }))
-        }
-        faults.append(("PostgreSQL restarted (pg_ctl stop -m fast, start)", { try await postgres.restart(mode: .fast) }))
-        faults.append(("instance b killed (SIGKILL) and started again", {
-            instances[1].kill9()
-            try await Task.sleep(for: .milliseconds(500))
-            try instances[1].start()
-        }))
-        for (name, inject) in faults {
-            recorder.beginPhase(name)
-            let started = ContinuousClock.now
-            try await inject()
-            recorder.setInjection(ContinuousClock.now - started)
-            var readyAgain: Duration?
-            let deadline = started + .seconds(10)
-            while ContinuousClock.now < deadline {
-                var allReady = true
-                for instance in instances where !(await instance.isReady()) { allReady = false }
-                if allReady {
-                    readyAgain = ContinuousClock.now - started
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            recorder.setReadyAgain(readyAgain)
-            try await Task.sleep(for: options.settle)
+        do {
+            try await injectFaults(postgres: postgres, redis: redis, instances: instances, recorder: recorder)
+        } catch {
+            stop.set()
+            await load.value
+            throw error
         }
         stop.set()
         await load.value
@@ -240,6 +214,44 @@ struct FaultDrill {
         return recorder.report(events: options.events, counted: counted, duplicates: duplicateKeys + projectsOff)
     }
 
+    /// Calm first, then each fault followed by `settle` of load; records when both
+    /// instances answered `/readyz` with 200 again.
+    func injectFaults(postgres: LocalPostgres, redis: RedisProcess?, instances: [InstanceProcess], recorder: DrillRecorder) async throws {
+        try await Task.sleep(for: options.settle)
+        var faults: [(String, @Sendable () async throws -> Void)] = []
+        if let redis {
+            faults.append(("publisher connections killed (CLIENT KILL TYPE normal)", { try await redis.killNormalClients() }))
+            faults.append(("redis-server restarted", { try await redis.restart() }))
+        } else {
+            faults.append(("connections terminated (pg_terminate_backend)", { try await Self.terminateApplicationConnections(postgres, logger: logger) }))
+        }
+        faults.append(("PostgreSQL restarted (pg_ctl stop -m fast, start)", { try await postgres.restart(mode: .fast) }))
+        faults.append(("instance b killed (SIGKILL) and started again", {
+            await instances[1].kill9()
+            try await Task.sleep(for: .milliseconds(500))
+            try instances[1].start()
+        }))
+        for (name, inject) in faults {
+            recorder.beginPhase(name)
+            let started = ContinuousClock.now
+            try await inject()
+            recorder.setInjection(ContinuousClock.now - started)
+            var readyAgain: Duration?
+            let deadline = started + .seconds(10)
+            while ContinuousClock.now < deadline {
+                var allReady = true
+                for instance in instances where !(await instance.isReady()) { allReady = false }
+                if allReady {
+                    readyAgain = ContinuousClock.now - started
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            recorder.setReadyAgain(readyAgain)
+            try await Task.sleep(for: options.settle)
+        }
+    }
+
     static func terminateApplicationConnections(_ postgres: LocalPostgres, logger: Logger) async throws {
         try await postgres.asSuperuser(database: postgres.options.database, logger: logger) { connection in
             _ = try await connection.query(
@@ -250,7 +262,7 @@ struct FaultDrill {
 
     // MARK: The load
 
-    /// Sends canned actions without pause to its preferred instance, or the other one
+    /// Sends canned actions (`actionPause` apart) to its preferred instance, or the other one
     /// while it is unreachable; never retries an action (it is not idempotent).
     func chatClient(index: Int, member: DrillSetup.Member, setup: DrillSetup, instances: [InstanceProcess], recorder: DrillRecorder, stop: StopFlag) async {
         let http = DrillHTTP()
@@ -559,10 +571,10 @@ final class InstanceProcess: Sendable {
     var isRunning: Bool { process.withLock { $0 }?.isRunning ?? false }
 
     /// SIGKILL: no graceful shutdown, in-flight requests are cut.
-    func kill9() {
+    func kill9() async {
         guard let child = process.withLock({ $0 }) else { return }
         kill(child.pid, SIGKILL)
-        while child.isRunning { usleep(1000) }
+        while child.isRunning { try? await Task.sleep(for: .milliseconds(1)) }
     }
 
     func stop() async {
