@@ -145,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "platform-api-bench",
             dependencies: [
-                "PlatformAPI", "Templates", "MigrationRunner",
+                "PlatformAPI", "Templates", "MigrationRunner", "ScaffoldCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "PlatformAPITests",
             dependencies: [
-                "PlatformAPI", "TestSupport", "Templates", "MigrationRunner", "ScaffoldCore", "BlueprintModel",
+                "PlatformAPI", "TestSupport", "Templates", "MigrationRunner", "ScaffoldCore", "BlueprintModel", "platform-api-bench",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -205,6 +205,22 @@ public final class LocalPostgres: Sendable {
             log: directory.appendingPathComponent("pg_ctl-stop.log"))
     }
 
+    /// Stops the server and starts it again on the same port and data (fault drills:
+    /// every open connection is lost, as in a failover or a pod restart). `fast` rolls back
+    /// open transactions and checkpoints; `immediate` is a crash, recovered from the WAL.
+    public func restart(mode: ShutdownMode = .fast) async throws {
+        try await ExternalCommand.run(
+            pgCtl, ["-D", dataDirectory.path, "-m", mode.rawValue, "-w", "-t", "60", "stop"], as: runAs, in: directory,
+            log: directory.appendingPathComponent("pg_ctl-stop.log"))
+        try await launch()
+    }
+
+    /// `pg_ctl stop -m` modes.
+    public enum ShutdownMode: String, Sendable {
+        case fast
+        case immediate
+    }
+
     // MARK: - Steps
 
     private func launch() async throws {

@@ -19,6 +19,11 @@ import Templates
 ///    WebSocket clients connected to instance B;
 /// 3. configuration hot-reload propagation (p50/p99): PUT on A until B swapped it in;
 /// 4. API p95 per route over a mixed read/write workload.
+///
+/// `platform-api-bench --faults [--events postgres|redis] [--settle SECONDS]` runs the fault
+/// drill instead (`FaultDrill`): two `platform-api` processes (the executable beside this
+/// one, or `--platform-api PATH`) under load while connections are killed and Redis,
+/// PostgreSQL and one instance are restarted.
 @main
 struct Bench {
     struct Options {
@@ -28,12 +33,21 @@ struct Bench {
         var sockets = 1000
         var fanOutRounds = 20
         var configRounds = 200
+        var faults = false
+        var logs: String?
+        var settle = 5
+        var platformAPI = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("platform-api").path
     }
 
     static func main() async throws {
         var options = Options()
         var arguments = CommandLine.arguments.dropFirst()
         while let flag = arguments.popFirst() {
+            if flag == "--faults" {
+                options.faults = true
+                continue
+            }
             let value = arguments.popFirst() ?? ""
             switch flag {
             case "--events": options.events = value
@@ -42,13 +56,32 @@ struct Bench {
             case "--sockets": options.sockets = Int(value) ?? options.sockets
             case "--rounds": options.fanOutRounds = Int(value) ?? options.fanOutRounds
             case "--config-rounds": options.configRounds = Int(value) ?? options.configRounds
+            case "--settle": options.settle = Int(value) ?? options.settle
+            case "--platform-api": options.platformAPI = value
+            case "--logs": options.logs = value
             default:
                 print("usage: platform-api-bench [--events postgres|redis] [--clients 16] [--requests 4000] [--sockets 1000] [--rounds 20] [--config-rounds 200]")
+                print("       platform-api-bench --faults [--events postgres|redis] [--clients 8] [--settle 5] [--platform-api PATH] [--logs DIR]")
                 exit(64)
             }
         }
         var logger = Logger(label: "bench")
         logger.logLevel = .error
+        if options.faults {
+            var drill = FaultDrill.Options(platformAPI: options.platformAPI)
+            drill.events = options.events
+            drill.settle = .seconds(options.settle)
+            drill.logDirectory = options.logs.map { URL(fileURLWithPath: $0) }
+            if CommandLine.arguments.contains("--clients") { drill.chatClients = options.clients }
+            do {
+                let report = try await FaultDrill(options: drill, logger: logger).run()
+                for line in FaultDrill.lines(report) { print(line) }
+            } catch {
+                print("fault drill failed: \(error)")
+                exit(1)
+            }
+            return
+        }
         let postgres = try await LocalPostgres.start(
             options: .init(settings: ["max_connections": "200"]), logger: logger)
         var redis: Process?

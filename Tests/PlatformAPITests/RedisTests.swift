@@ -70,7 +70,12 @@ extension DatabaseBackedTests {
             let admin = try await RedisConnection.connect(to: redis.endpoint)
             let killed = try await admin.send(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"])
             admin.close()
-            #expect(killed == .integer(1), "the publisher's connection was the one normal client")
+            // At least the publisher's; a connection an earlier test closed may not be gone yet.
+            guard case .integer(let count) = killed else {
+                Issue.record("CLIENT KILL answered \(killed)")
+                return
+            }
+            #expect(count >= 1, "the publisher's connection was among the normal clients killed")
             var slowest = Duration.zero
             for round in 0..<3 {
                 let start = ContinuousClock.now

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Everything an instance does besides answering requests, as one service that stops on
 /// graceful shutdown:
@@ -8,6 +9,7 @@ import ServiceLifecycle
 /// - three receivers of its events: configuration hot reload, the denylist, chat fan-out;
 /// - the warm load (configuration and denylist read before `/readyz` turns ready);
 /// - the reconcile loop healing missed events;
+/// - the denylist catch-up while the transport is down;
 /// - the recovery loop for PENDING organizations;
 /// - the retention job (expired denylist rows, chats closed longer than the retention).
 struct PlatformBackgroundService: Service {
@@ -27,6 +29,7 @@ struct PlatformBackgroundService: Service {
                 let configEvents = runtime.transport.received.subscribe()
                 let revocationEvents = runtime.transport.received.subscribe()
                 let chatEvents = runtime.transport.received.subscribe()
+                let denylistStale = StaleFlag()
 
                 group.addTask {
                     for await event in configEvents {
@@ -40,7 +43,11 @@ struct PlatformBackgroundService: Service {
                         case .tokenRevoked(let jti):
                             runtime.revocations.insert(jti, expiresAt: nil)
                         case .resynchronise:
-                            try? await runtime.reloadDenylist()
+                            do {
+                                try await runtime.reloadDenylist()
+                            } catch {
+                                denylistStale.set(true)
+                            }
                         default:
                             break
                         }
@@ -58,6 +65,7 @@ struct PlatformBackgroundService: Service {
                         runtime.logger.error("event transport stopped", metadata: ["error.type": "\(type(of: error))"])
                     }
                 }
+                group.addTask { await denylistCatchUp(stale: denylistStale) }
                 group.addTask { await warmLoad() }
                 group.addTask { await reconcileLoop() }
                 group.addTask { await runtime.recoveryLoop.run() }
@@ -85,6 +93,29 @@ struct PlatformBackgroundService: Service {
         }
     }
 
+    /// While the transport is down, revocations made on other instances cannot reach this
+    /// one (their events go nowhere), and a reload after a reconnection may have failed
+    /// (the database was down too): until the transport is back and a reload has succeeded,
+    /// the denylist is re-read from SQL every `denylistCatchUpInterval`, so a revoked token
+    /// is refused here within about a second of its revocation whatever is down.
+    private func denylistCatchUp(stale: StaleFlag) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.denylistCatchUpInterval)
+            let connected = runtime.dependencies.transportIsConnected()
+            if !connected { stale.set(true) }
+            guard stale.value, runtime.denylistLoaded.isOpen else { continue }
+            do {
+                try await runtime.reloadDenylist()
+                if connected { stale.set(false) }
+            } catch {
+                continue
+            }
+        }
+    }
+
+    /// How often the denylist is re-read while the event transport is down.
+    static let denylistCatchUpInterval = Duration.milliseconds(250)
+
     /// Heals missed events every `reconcileInterval`.
     private func reconcileLoop() async {
         while !Task.isCancelled {
@@ -101,4 +132,11 @@ struct PlatformBackgroundService: Service {
             }
         }
     }
+}
+
+/// A Boolean several tasks set and clear.
+final class StaleFlag: Sendable {
+    private let storage = Mutex(false)
+    var value: Bool { storage.withLock { $0 } }
+    func set(_ value: Bool) { storage.withLock { $0 = value } }
 }

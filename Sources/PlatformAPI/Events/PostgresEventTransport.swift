@@ -43,9 +43,10 @@ public final class PostgresEventTransport: EventTransport {
         try await client.query("SELECT pg_notify(\(channel.rawValue), \(payload))", logger: logger)
     }
 
-    /// Listens on every channel until cancelled, reconnecting with a bounded backoff.
+    /// Listens on every channel until cancelled, reconnecting with a capped, jittered
+    /// backoff (`ReconnectBackoff`); every connection starts with `.resynchronise`.
     public func run() async throws {
-        var backoff = Duration.milliseconds(50)
+        var backoff = ReconnectBackoff()
         var connectionID = 0
         while !Task.isCancelled {
             connectionID += 1
@@ -54,7 +55,6 @@ public final class PostgresEventTransport: EventTransport {
                     configuration: try settings.connectionConfiguration(), id: connectionID, logger: logger)
                 do {
                     try await listen(on: connection)
-                    backoff = .milliseconds(50)
                 } catch {
                     if !Task.isCancelled {
                         logger.warning("event listener lost its connection", metadata: ["transport": "postgres", "error": "\(String(reflecting: type(of: error)))"])
@@ -65,10 +65,11 @@ public final class PostgresEventTransport: EventTransport {
                 if Task.isCancelled { break }
                 logger.warning("event listener could not connect", metadata: ["transport": "postgres", "error": "\(String(reflecting: type(of: error)))"])
             }
+            // A connection that listened worked: the next failure starts the backoff over.
+            if connected.withLock({ $0 }) { backoff.reset() }
             connected.withLock { $0 = false }
             if Task.isCancelled { break }
-            try? await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, .seconds(2))
+            try? await Task.sleep(for: backoff.next())
         }
     }
 

@@ -48,9 +48,10 @@ public final class RedisEventTransport: EventTransport {
         }
     }
 
-    /// Subscribes to every channel until cancelled; reconnects with a bounded backoff.
+    /// Subscribes to every channel until cancelled; reconnects with a capped, jittered
+    /// backoff (`ReconnectBackoff`); every subscription starts with `.resynchronise`.
     public func run() async throws {
-        var backoff = Duration.milliseconds(50)
+        var backoff = ReconnectBackoff()
         let channels = EventChannel.allCases.map { channelPrefix + $0.rawValue }
         while !Task.isCancelled {
             do {
@@ -58,7 +59,6 @@ public final class RedisEventTransport: EventTransport {
                 try await withTaskCancellationHandler {
                     var pushes = try await connection.subscribe(channels)
                     connected.withLock { $0 = true }
-                    backoff = .milliseconds(50)
                     logger.info("redis subscriber connected", metadata: ["redis.host": "\(endpoint.host)", "redis.port": "\(endpoint.port)"])
                     received.deliver(.resynchronise)
                     while let push = await pushes.next() {
@@ -71,10 +71,11 @@ public final class RedisEventTransport: EventTransport {
                 if Task.isCancelled { break }
                 logger.warning("redis subscriber failed", metadata: ["error": "\(error)"])
             }
+            // A subscription that worked: the next failure starts the backoff over.
+            if connected.withLock({ $0 }) { backoff.reset() }
             connected.withLock { $0 = false }
             if Task.isCancelled { break }
-            try? await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, .seconds(2))
+            try? await Task.sleep(for: backoff.next())
         }
         await publisher.reset()
     }

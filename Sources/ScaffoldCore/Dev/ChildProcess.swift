@@ -6,12 +6,15 @@ import Foundation
     import Darwin
 #endif
 
-/// A program started by `scaffold dev` in a process group of its own, so the terminal's
-/// Ctrl-C reaches `scaffold` alone and `scaffold` stops its children in order. Standard
-/// output and error are inherited (or sent to a file); standard input is /dev/null.
-final class ChildProcess: @unchecked Sendable {
-    let name: String
-    let pid: pid_t
+/// A program started by `scaffold dev` (and by `platform-api-bench --faults`) in a process
+/// group of its own, so the terminal's Ctrl-C reaches `scaffold` alone and `scaffold` stops
+/// its children in order. Standard output and error are inherited (or sent to a file);
+/// standard input is /dev/null.
+public final class ChildProcess: @unchecked Sendable {
+    /// The name used in messages.
+    public let name: String
+    /// The process id (also its process group id).
+    public let pid: pid_t
     private let lock = NSLock()
     private var exitStatus: Int32?
 
@@ -21,12 +24,12 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Why a program could not be started.
-    struct SpawnError: Error, CustomStringConvertible {
-        var description: String
+    public struct SpawnError: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Starts `executable` with `arguments` and exactly `environment`.
-    static func spawn(
+    public static func spawn(
         _ executable: String, _ arguments: [String], environment: [String: String], output: URL? = nil, name: String
     ) throws -> ChildProcess {
         var fileActions = posix_spawn_file_actions_t()
@@ -69,7 +72,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// The exit status once the process has ended (reaped without blocking), nil while it runs.
-    var status: Int32? {
+    public var status: Int32? {
         lock.lock()
         defer { lock.unlock() }
         if let exitStatus { return exitStatus }
@@ -83,11 +86,12 @@ final class ChildProcess: @unchecked Sendable {
         return exitStatus
     }
 
-    var isRunning: Bool { status == nil }
+    /// Whether it has not ended yet.
+    public var isRunning: Bool { status == nil }
 
     /// Sends `signal`, waits up to `grace` for the exit, then kills the group; returns the status.
     @discardableResult
-    func stop(signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) async -> Int32 {
+    public func stop(signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) async -> Int32 {
         if let status { return status }
         kill(pid, signal)
         let deadline = ContinuousClock.now + grace
@@ -110,8 +114,9 @@ final class ChildProcess: @unchecked Sendable {
 }
 
 /// A TCP port on 127.0.0.1 the kernel reports free right now.
-enum LoopbackPort {
-    static func free() throws -> Int {
+public enum LoopbackPort {
+    /// A free port (another process may take it before it is used).
+    public static func free() throws -> Int {
         #if canImport(Glibc)
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -135,7 +140,7 @@ enum LoopbackPort {
     }
 
     /// Whether something accepts connections on 127.0.0.1:`port`.
-    static func isListening(_ port: Int) -> Bool {
+    public static func isListening(_ port: Int) -> Bool {
         #if canImport(Glibc)
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
