@@ -61,6 +61,21 @@ extension DatabaseBackedTests {
             // closed): then every action is counted, and none of the refused ones was.
             let usable = try await CrossInstanceScenario.waitUntil(timeout: .seconds(10)) { await instance.runtime.readiness()["database"] == true }
             #expect(usable != nil, "the pool did not serve again within 10 s")
+            // The server ends the backends of the abandoned transactions only when it next reads
+            // from their closed sockets: on a loaded host some still hold the counter row a while
+            // after the lock is gone. Wait (bounded) until none of them is left.
+            let started = ContinuousClock.now
+            let drained = try await CrossInstanceScenario.waitUntil(timeout: .seconds(30)) {
+                try await TestServers.asSuperuser(database.database) { connection in
+                    let rows = try await connection.query(
+                        "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle' AND backend_type = 'client backend' AND query NOT LIKE 'LISTEN%'",
+                        logger: TestServers.logger)
+                    for try await count in rows.decode(Int.self) { return count == 0 }
+                    return false
+                }
+            }
+            #expect(drained != nil, "the abandoned transactions' backends were still busy after 30 s")
+            print("stalled database: abandoned backends gone \(ContinuousClock.now - started) after the lock was released")
             var after: [HTTPResponse.Status] = []
             for _ in 0..<12 { after.append(try await send().0) }
             #expect(after.allSatisfy { $0 == .ok }, "\(after)")
