@@ -170,7 +170,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let secret = directory.url.appendingPathComponent("JWT_SECRET")
         try (String(repeating: "k", count: 40) + "\n").write(to: secret, atomically: true, encoding: .utf8)
-        let configuration = try AppConfiguration.fromEnvironment(["JWT_SECRET_FILE": secret.path])
+        let configuration = try AppConfiguration.fromEnvironment(["JWT_SECRET_FILE": secret.path, "SSL_CERT_FILE": "/nonexistent/ca-bundle.crt"])
         #expect(configuration.jwtSecret == String(repeating: "k", count: 40))
 
         let empty = directory.url.appendingPathComponent("EMPTY")
@@ -179,7 +179,9 @@ import Testing
             "JWT_SECRET": "x", "JWT_SECRET_FILE": secret.path,
             "REDIS_PASSWORD_FILE": "/nonexistent/REDIS_PASSWORD",
             "DATABASE_PASSWORD_FILE": empty.path,
-        ])
+            // Not one of ours: a CA bundle path as many images set it.
+            "SSL_CERT_FILE": "/nonexistent/ca-bundle.crt",
+        ], names: AppConfiguration.fileVariables)
         #expect(problems.map(\.description) == [
             "DATABASE_PASSWORD_FILE: \(empty.path) is empty",
             "both JWT_SECRET and JWT_SECRET_FILE are set; set one",

@@ -5,9 +5,9 @@ import MigrationRunner
 /// Everything platform-api needs to start, read from environment variables (the
 /// generated Deployment sets them; secrets come from Kubernetes Secrets). Where two names
 /// are listed, the first wins; the short names match the blueprint's service `config`
-/// and `secrets` (e.g. `CONFIG_TRANSPORT: redis`, secret `JWT_SECRET`). Every variable may
-/// instead be given as `NAME_FILE`, the path of a file holding its value (``EnvironmentFiles``):
-/// the generated Deployment mounts its Secret and sets only those.
+/// and `secrets` (e.g. `CONFIG_TRANSPORT: redis`, secret `JWT_SECRET`). The secret variables
+/// (``fileVariables``) may instead be given as `NAME_FILE`, the path of a file holding the
+/// value (``EnvironmentFiles``): the generated Deployment mounts its Secret and sets only those.
 ///
 /// | Variable | Meaning | Default |
 /// |---|---|---|
@@ -110,9 +110,15 @@ public struct AppConfiguration: Sendable {
         self.instanceName = instanceName
     }
 
+    /// The variables that may come from a file (`NAME_FILE`): the secret ones.
+    public static let fileVariables = [
+        "JWT_SECRET", "PLATFORM_API_JWT_SECRET", "PLATFORM_API_ADMIN_KEY", "DATABASE_URL", "DATABASE_PASSWORD",
+        "REDIS_USERNAME", "REDIS_PASSWORD",
+    ]
+
     /// Reads the configuration from environment variables, reporting every problem at once.
     public static func fromEnvironment(_ given: [String: String]) throws(ConfigurationErrors) -> AppConfiguration {
-        let (environment, fileProblems) = EnvironmentFiles.resolve(given)
+        let (environment, fileProblems) = EnvironmentFiles.resolve(given, names: fileVariables)
         var problems: [String] = fileProblems.map(\.description)
         func value(_ names: String...) -> String? {
             for name in names {

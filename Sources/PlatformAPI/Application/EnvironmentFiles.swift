@@ -12,14 +12,16 @@ public enum EnvironmentFiles {
         public var description: String
     }
 
-    /// `environment` with every `NAME_FILE` replaced by `NAME` and the file's content (one
-    /// trailing line break removed). Setting both `NAME` and `NAME_FILE` is a problem, as
-    /// is a file that cannot be read, is empty or is larger than ``maximumSize``.
-    public static func resolve(_ environment: [String: String]) -> (environment: [String: String], problems: [Problem]) {
+    /// `environment` with `NAME_FILE`, for each of `names`, replaced by `NAME` and the file's
+    /// content (one trailing line break removed). Setting both `NAME` and `NAME_FILE` is a
+    /// problem, as is a file that cannot be read, is empty or is larger than ``maximumSize``.
+    /// Other `_FILE` variables (`SSL_CERT_FILE`, …) are left alone: they are not ours.
+    public static func resolve(_ environment: [String: String], names: [String]) -> (environment: [String: String], problems: [Problem]) {
         var resolved = environment
         var problems: [Problem] = []
-        for (variable, path) in environment.sorted(by: { $0.key < $1.key }) where variable.hasSuffix("_FILE") && variable.count > 5 {
-            let name = String(variable.dropLast(5))
+        for name in names.sorted() {
+            let variable = "\(name)_FILE"
+            guard let path = environment[variable] else { continue }
             resolved[variable] = nil
             if let direct = environment[name], !direct.isEmpty {
                 problems.append(Problem(description: "both \(name) and \(variable) are set; set one"))

@@ -18,7 +18,7 @@ public enum MigrationJob {
     /// `PGPASSWORD` or, as the generated Job does it, the file `PGPASSWORD_FILE` names, and
     /// is never logged) and `PLATFORM_API_MIGRATIONS_DIR` (default `db/migrations`).
     public static func run(environment given: [String: String], logger: Logger) async throws -> Outcome {
-        let (environment, problems) = EnvironmentFiles.resolve(given)
+        let (environment, problems) = EnvironmentFiles.resolve(given, names: ["MIGRATION_DATABASE_URL", "PGPASSWORD"])
         if !problems.isEmpty { throw ConfigurationErrors(problems: problems.map(\.description)) }
         guard let url = environment["MIGRATION_DATABASE_URL"], !url.isEmpty else {
             throw ConfigurationErrors(problems: ["MIGRATION_DATABASE_URL must be set to the migrator role's database URL"])
