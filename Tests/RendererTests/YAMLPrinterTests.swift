@@ -50,12 +50,22 @@ import Yams
     @Test func everyScalarReadsBackIdenticallyWithYams() throws {
         let samples = ["true", "no", "8080", "1.5", "1e3", "0x1F", "2024-01-01", "12:30", "-1", "a: b", "a #b", "*star", "",
                        " lead", "x:", "é", "👍", ".inf", "quote\"d", "back\\slash", "tab\there", "line\nbreak", "two\nlines\n",
-                       "null", "~", "0o17", "1_000", "+1", "info", "500m", "https://x.example/*", "=", "a,b", "(x)", "%p"]
+                       "null", "~", "0o17", "1_000", "+1", "info", "500m", "https://x.example/*", "=", "a,b", "(x)", "%p",
+                       // YAML's other line breaks and non-printable characters, alone and in
+                       // multi-line text (a fuzzed pins file once broke a literal block with U+2029).
+                       "para\u{2029}graph", "line\u{2028}sep", "next\u{85}line", "c1\u{9F}", "del\u{7F}", "bom\u{FEFF}",
+                       "two\nlines\u{2029}and more\n", "a\nb\u{85}c", "bell\u{07}\nx"]
         let node = YAMLNode.mapping(samples.enumerated().map { .init("k\($0.offset)", .string($0.element)) })
         let text = YAMLPrinter.print(node)
         let parsed = try #require(try Yams.load(yaml: text) as? [String: Any])
         for (index, sample) in samples.enumerated() {
             #expect(parsed["k\(index)"] as? String == sample, "\(sample.debugDescription) printed as \(text.split(separator: "\n")[index])")
+        }
+    }
+
+    @Test func textWithOtherLineBreaksIsNeverALiteralBlock() {
+        for text in ["a\nb\u{2029}c", "a\nb\u{2028}c", "a\nb\u{85}c", "a\nb\u{1B}c"] {
+            #expect(YAMLPrinter.print(["key": .string(text)]).hasPrefix("key: \""), "\(text.debugDescription)")
         }
     }
 

@@ -179,10 +179,17 @@ public enum YAMLPrinter {
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             case "\r": out += "\\r"
+            // YAML's other line breaks: raw, a reader folds them (libyaml breaks the line).
+            case "\u{85}": out += "\\N"
+            case "\u{2028}": out += "\\L"
+            case "\u{2029}": out += "\\P"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
                     let hex = String(scalar.value, radix: 16, uppercase: true)
                     out += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
+                } else if scalar.value == 0xFEFF || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
+                    // A byte-order mark, or not a character: not printable in YAML.
+                    out += "\\u" + String(scalar.value, radix: 16, uppercase: true)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
@@ -195,6 +202,15 @@ public enum YAMLPrinter {
     /// the text cannot be a literal block unambiguously.
     static func literalBlock(_ text: String, indent: Int) -> String? {
         if text.hasPrefix(" ") || text.hasPrefix("\n") || text.utf8.contains(UInt8(ascii: "\r")) || text.utf8.contains(UInt8(ascii: "\t")) || text.hasSuffix("\n\n") {
+            return nil
+        }
+        // A block holds printable characters and `\n` only: YAML's other breaks (NEL, LS,
+        // PS) would end a line there, and controls need the escapes of a quoted scalar.
+        if text.unicodeScalars.contains(where: { scalar in
+            let value = scalar.value
+            return (value < 0x20 && value != 0x0A) || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029
+                || value == 0xFEFF || value == 0xFFFE || value == 0xFFFF
+        }) {
             return nil
         }
         let keepsNewline = text.hasSuffix("\n")
