@@ -139,10 +139,17 @@ public struct SourceNode: Sendable, Equatable {
             return SourceNode(.scalar(scalar.string, quoted: quoted), at: here)
         case .mapping(let mapping):
             var entries: [Entry] = []
+            var seen: Set<String> = []
             for (key, value) in mapping {
                 let keyLocation = location(key, file: file)
                 guard case .scalar(let keyScalar) = key else {
                     diagnostics.error("mapping keys must be plain strings", at: keyLocation)
+                    continue
+                }
+                // Yams tells keys apart by their tags too (`!a api` and `!b api`); here, as in
+                // everything that reads the tree, a key is its text.
+                guard seen.insert(keyScalar.string).inserted else {
+                    diagnostics.error("duplicate key `\(keyScalar.string)`", at: keyLocation, hint: "a key may appear once in a mapping; keep one")
                     continue
                 }
                 entries.append(Entry(key: keyScalar.string, keyLocation: keyLocation, value: convert(value, file: file, diagnostics: &diagnostics)))

@@ -6,6 +6,17 @@ import TestSupport
 @Suite struct BlueprintLoaderTests {
     static let galaxy = TestTools.packageRoot.appendingPathComponent("blueprints/galaxy.yaml").path
 
+    @Test func keysEqualButForTheirTagsAreDuplicates() {
+        // Found by the pins fuzzer: Yams keeps both, and a canonical print (tags dropped) then
+        // wrote a file with the key twice.
+        do {
+            _ = try SourceNode.parse("pins:\n  !a api:\n    staging: x\n  !b api:\n    production: y\n", file: "p.yaml")
+            Issue.record("two `api` keys were accepted")
+        } catch {
+            #expect(error.description.contains("p.yaml:4:3: error: duplicate key `api`"), "\(error)")
+        }
+    }
+
     @Test func galaxyLoadsWithEveryEnvironmentView() throws {
         let loaded = try BlueprintLoader.load(path: Self.galaxy)
         #expect(loaded.base.environments.map(\.name) == ["dev-local", "staging", "production"])
