@@ -48,7 +48,22 @@ public struct Platform: Sendable, Equatable {
     public var name: String
     public var domain: String
     public var secretStore: SecretStore
+    public var certificates: CertificateSettings = CertificateSettings()
     public var location: SourceLocation
+}
+
+/// How the clusters' ingress certificates are issued (cert-manager): an ACME account on
+/// `acmeServer`, proving control of each name over HTTP-01 through the ingress controller.
+public struct CertificateSettings: Sendable, Equatable {
+    public static let letsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
+    public var acmeServer: String
+    /// The account's contact address; nil registers without one.
+    public var acmeEmail: String?
+
+    public init(acmeServer: String = CertificateSettings.letsEncrypt, acmeEmail: String? = nil) {
+        self.acmeServer = acmeServer
+        self.acmeEmail = acmeEmail
+    }
 }
 
 /// Where the platform's credentials live: one External Secrets ClusterSecretStore per
@@ -206,8 +221,11 @@ public struct Service: Sendable, Equatable {
         public var location: SourceLocation
     }
     public struct Exposure: Sendable, Equatable {
+        /// The host label: `<host>.<region>.<environment domain>` in each cluster.
         public var host: String
         public var path: String
+        /// Also served as `<host>.<environment domain>`.
+        public var global: Bool = false
     }
     public struct SecretReference: Sendable, Equatable {
         public var name: String

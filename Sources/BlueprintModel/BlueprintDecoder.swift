@@ -11,6 +11,9 @@ enum BlueprintDecoder {
             secretStore: platformNode["secretStore"].map { node in
                 SecretStore(name: node["name"]?.string ?? SecretStore.defaultName, provider: secretStoreProvider(node), location: node.location)
             } ?? SecretStore(location: platformNode.location),
+            certificates: CertificateSettings(
+                acmeServer: platformNode["certificates"]?["acme"]?["server"]?.string ?? CertificateSettings.letsEncrypt,
+                acmeEmail: platformNode["certificates"]?["acme"]?["email"]?.string),
             location: platformNode.location)
         let repositories = Repositories(
             ops: repository(root["repositories"]?["ops"], fallback: root.location),
@@ -194,7 +197,9 @@ enum BlueprintDecoder {
                 }
                 return .init(target: target, port: dependency["port"]?.int, location: dependency.location)
             },
-            expose: node["expose"].map { .init(host: $0["host"]?.string ?? "", path: $0["path"]?.string ?? "/") },
+            expose: node["expose"].map {
+                .init(host: $0["host"]?.string ?? "", path: $0["path"]?.string ?? "/", global: $0["global"]?.bool ?? false)
+            },
             config: node["config"]?.entries.map { (name: $0.key, value: $0.value.string ?? "") }.sorted { $0.name < $1.name } ?? [],
             secrets: (node["secrets"]?.items ?? []).map {
                 .init(name: $0["name"]?.string ?? "", key: $0["key"]?.string ?? "", generate: $0["generate"]?.int, location: $0.location)

@@ -70,6 +70,14 @@ public enum BlueprintSchema {
         [.optional("name", .string(.dnsLabel, description: "The ClusterSecretStore's name.", defaultValue: SecretStore.defaultName))]
             + secretStoreProviders))
 
+    static let certificates = Schema.object(ObjectSchema(
+        "How the ingress certificates are issued: cert-manager with an ACME issuer (HTTP-01 through the ingress controller). Local clusters use a self-signed issuer.", [
+            .optional("acme", .object(ObjectSchema("The ACME certificate authority.", [
+                .optional("server", .string(.httpsURL, description: "The ACME directory.", defaultValue: CertificateSettings.letsEncrypt)),
+                .optional("email", .string(.any, description: "The account's contact address (expiry and policy notices).")),
+            ]))),
+        ]))
+
     static let regionSecretStore = Schema.object(ObjectSchema(
         "The region's own secret manager, instead of the platform's.",
         exactlyOneOf: [secretStoreProviders.map(\.name)], secretStoreProviders))
@@ -135,8 +143,9 @@ public enum BlueprintSchema {
         ]))),
         .optional("dependsOn", .array(items: dependency, description: "What this service calls; network allowlists are derived from it.")),
         .optional("expose", .object(ObjectSchema("Public exposure through the ingress controller.", [
-            .required("host", .string(.dnsLabel, description: "Host label; the full host is `<host>.<environment domain>`.")),
+            .required("host", .string(.dnsLabel, description: "Host label; each cluster serves `<host>.<region>.<environment domain>`, the name its region's DNS zone holds (local clusters: `<host>.<environment domain>`).")),
             .optional("path", .string(.httpPath, description: "Path prefix.", defaultValue: "/")),
+            .optional("global", .boolean(description: "Also serve the global name `<host>.<environment domain>` (its DNS, e.g. geo-routing to the regions, is yours; it is added to every cluster's certificate).", defaultValue: false)),
         ]))),
         .optional("config", .map(keys: .envName, values: .scalar(description: "A non-secret value."),
                                  description: "Non-secret configuration, as environment variables.")),
@@ -171,6 +180,7 @@ public enum BlueprintSchema {
             .required("name", name),
             .required("domain", .string(.dnsSubdomain, description: "The platform's base domain.")),
             .optional("secretStore", secretStore),
+            .optional("certificates", certificates),
         ]))),
         .required("repositories", .object(ObjectSchema("Where scaffold commits its output.", [
             .required("ops", repository),

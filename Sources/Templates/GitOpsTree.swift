@@ -4,7 +4,8 @@ import Renderer
 /// The ops tree of every cluster except tenants and overlays (see docs/layout.md):
 ///
 /// - `cluster/base/<env>-<region>/`: namespaces, AppProjects, the root Application,
-///   Argo CD, ingress-nginx and External Secrets, the platform namespaces' network policies;
+///   Argo CD, ingress-nginx, External Secrets and cert-manager (with the ingress certificate),
+///   the platform namespaces' network policies;
 /// - `cluster/apps/<env>-<region>/`: one file per service, and the `apps` network policies;
 /// - `cluster/data/<env>-<region>/`: one Application per data store (and the PostgreSQL
 ///   operator), credentials, the data namespaces' network policies;
@@ -101,6 +102,8 @@ public enum GitOpsTree {
                 data: [("admin-user", .platform(context, "ops", "grafana", "admin-user", .random(bytes: 8))),
                        ("admin-password", .platform(context, "ops", "grafana", "admin-password", .random(bytes: 24)))],
                 wave: SyncWave.secrets)]
+        case .certManager:
+            return IngressCertificates.objects(context)
         case .tempo:
             // The chart's own ServiceMonitor always scrapes a `jaeger-metrics` port that its
             // Service has only with tempo-query enabled; scaffold monitors the port it serves.

@@ -163,9 +163,14 @@ import Testing
                     Self.expectSized(pod, cluster)
                 }
             }
-            for component in [PlatformComponent.kubePrometheusStack, .loki, .tempo, .alloy, .velero] {
+            for component in [PlatformComponent.kubePrometheusStack, .loki, .tempo, .alloy, .velero, .certManager] {
                 let objects = try render(component.rawValue, chart: component.chart, area: component.area, namespace: component.namespace)
                 for pod in Self.podSpecs(objects) { Self.expectSized(pod, cluster) }
+                if component == .certManager {
+                    // Its leases stay in its own namespace: nothing of it lands in kube-system.
+                    #expect(!objects.contains { GitOps.namespace($0) == "kube-system" }, "\(cluster): cert-manager writes to kube-system")
+                    #expect(objects.filter { GitOps.kind($0) == "CustomResourceDefinition" }.count == 6)
+                }
                 if component == .kubePrometheusStack {
                     #expect(!objects.contains { GitOps.kind($0) == "CustomResourceDefinition" })
                     for object in objects {

@@ -23,6 +23,25 @@ enum GitOps {
     }
 
     /// `kubectl kustomize <directory>`; fails the test when it fails.
+    /// The CRDs cert-manager's chart installs, rendered by the real chart into `folder`
+    /// (for `validate-manifests --crds`: the ClusterIssuer and Certificate scaffold writes
+    /// are checked against the very CRDs that will serve them).
+    static func certManagerCRDs(in folder: URL) throws -> URL {
+        let chart = PlatformComponent.certManager.chart
+        let values = folder.appendingPathComponent("cert-manager-crds.values.yaml")
+        try "crds:\n  enabled: true\n".write(to: values, atomically: true, encoding: .utf8)
+        let result = try TestTools.run("python3", [
+            TestTools.sharedRoot.appendingPathComponent("tools/render-chart").path,
+            TestTools.sharedRoot.appendingPathComponent("charts/\(chart.chart)-\(chart.version)").path,
+            "--values", values.path, "--release", "cert-manager", "--namespace", ClusterNamespaces.certManager, "--include-crds",
+        ])
+        guard result.succeeded else { throw ChartRenderFailed(chart: chart.chart, message: result.stderr) }
+        let crds = try documents(result.stdout).filter { kind($0) == "CustomResourceDefinition" }
+        let file = folder.appendingPathComponent("cert-manager-crds.yaml")
+        try YAMLPrinter.print(documents: crds).write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
     static func kustomize(_ directory: URL) throws -> String {
         let result = try TestTools.run("kubectl", ["kustomize", directory.path])
         #expect(result.succeeded, "kubectl kustomize \(directory.lastPathComponent) failed: \(result.stderr)")
@@ -84,4 +103,10 @@ enum GitOps {
         for object in objects where kind(object) == "Namespace" { result[name(object)] = labels(object["metadata"]?["labels"]) }
         return result
     }
+}
+
+struct ChartRenderFailed: Error, CustomStringConvertible {
+    var chart: String
+    var message: String
+    var description: String { "render-chart could not render \(chart): \(message)" }
 }

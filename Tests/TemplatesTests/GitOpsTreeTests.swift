@@ -22,12 +22,13 @@ import Testing
         try GitOps.writeOps(Generator.plan(for: loaded), to: folder.url)
         let validator = TestTools.sharedRoot.appendingPathComponent("tools/validate-manifests").path
         #expect(loaded.clusters.count == 5)
+        let certManagerCRDs = try GitOps.certManagerCRDs(in: folder.url)
         for scope in loaded.clusters {
             let built = try GitOps.kustomize(folder.url.appendingPathComponent(ClusterOverlays.directory(scope)))
             // The build goes to the validator as a file (`kubectl kustomize DIR | validate-manifests -` in CI terms).
             let file = folder.url.appendingPathComponent("\(scope.name).built.yaml")
             try built.write(to: file, atomically: true, encoding: .utf8)
-            let result = try TestTools.run("python3", [validator, file.path])
+            let result = try TestTools.run("python3", [validator, "--crds", certManagerCRDs.path, file.path])
             let summary = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
             #expect(result.succeeded, "\(scope.name): \(result.stdout)\(result.stderr)")
             #expect(summary.contains(" 0 failed"), "\(scope.name): \(summary)")
@@ -115,9 +116,12 @@ import Testing
                 #expect(autoscaler["spec"]?["minReplicas"] == .int(range.min) && autoscaler["spec"]?["maxReplicas"] == .int(range.max))
                 if let expose = service.expose {
                     let ingress = try #require(one("Ingress"), "\(service.name) is exposed")
-                    let host = "\(expose.host).\(blueprint.environment(scope.environment)!.domain)"
+                    // The regional name, the one Terraform's zone `<region>.<domain>` holds (local clusters: the environment's).
+                    let environment = blueprint.environment(scope.environment)!
+                    let host = environment.isLocal ? "\(expose.host).\(environment.domain)" : "\(expose.host).\(scope.region).\(environment.domain)"
                     #expect(ingress["spec"]?["ingressClassName"]?.scalarText == "nginx")
                     #expect(ingress["spec"]?["tls"]?.items.first?["hosts"]?.items.first?.scalarText == host)
+                    #expect(ingress["spec"]?["tls"]?.items.first?["secretName"] == nil, "the cluster's certificate serves it")
                     #expect(ingress["spec"]?["rules"]?.items.first?["host"]?.scalarText == host)
                 } else {
                     #expect(one("Ingress") == nil)
@@ -191,7 +195,7 @@ import Testing
             let objects = try #require(builds[scope.name])
             let applications = objects.filter { GitOps.kind($0) == "Application" }
             let names = Set(applications.map(GitOps.name))
-            for component in ["argo-cd", "prometheus-operator-crds", "ingress-nginx", "external-secrets", "kyverno", "kube-prometheus-stack", "loki", "tempo",
+            for component in ["argo-cd", "prometheus-operator-crds", "ingress-nginx", "external-secrets", "cert-manager", "kyverno", "kube-prometheus-stack", "loki", "tempo",
                               "velero", "cloudnative-pg", "data-postgres", "data-cache", "data-objects"] {
                 #expect(names.contains(component), "\(scope.name) lacks \(component)")
             }
@@ -199,7 +203,9 @@ import Testing
                 let sources = application["spec"]?["sources"]?.items ?? []
                 let chart = try #require(sources.first)
                 let version = chart["targetRevision"]?.scalarText ?? ""
-                #expect(version.split(separator: ".").count == 3 && version.allSatisfy { $0.isNumber || $0 == "." },
+                // cert-manager's chart versions carry a `v` (`v1.21.1`).
+                let number = version.hasPrefix("v") ? String(version.dropFirst()) : version
+                #expect(number.split(separator: ".").count == 3 && number.allSatisfy { $0.isNumber || $0 == "." },
                         "\(GitOps.name(application)) chart version \(version) is not pinned")
                 let valueFile = chart["helm"]?["valueFiles"]?.items.first?.scalarText ?? ""
                 #expect(valueFile.hasPrefix("$values/") && paths.contains(String(valueFile.dropFirst("$values/".count))),

@@ -14,6 +14,7 @@ public enum ClusterNamespaces {
     public static let argocd = "argocd"
     public static let ingressNginx = "ingress-nginx"
     public static let externalSecrets = "external-secrets"
+    public static let certManager = "cert-manager"
     public static let kyverno = "kyverno"
     public static let monitoring = "monitoring"
     public static let velero = "velero"

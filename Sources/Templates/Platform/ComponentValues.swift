@@ -5,6 +5,15 @@ import Renderer
 /// secret: charts read credentials from Secrets that External Secrets creates.
 public enum ComponentValues {
     /// Replicas of highly available controllers: 1 on a local cluster, 2 in staging, 3 in production.
+    /// The ingress controller's Service: a cloud load balancer adopting the one Terraform made
+    /// (``IngressAdoption``), keeping the clients' addresses (`Local`).
+    static func ingressService(_ context: ClusterContext) -> [(String, YAMLNode)] {
+        var service: [(String, YAMLNode)] = [("type", "LoadBalancer"), ("externalTrafficPolicy", "Local")]
+        let annotations = IngressAdoption.annotations(context)
+        if !annotations.isEmpty { service.append(("annotations", .sortedStrings(annotations))) }
+        return service
+    }
+
     /// The service account annotations and pod labels the secret store's workload identity needs.
     static func externalSecretsIdentity(_ context: ClusterContext) -> [(String, YAMLNode)] {
         let identity = SecretStores.controllerIdentity(context)
@@ -70,8 +79,12 @@ public enum ComponentValues {
                     ("replicaCount", .int(replicas)),
                     ("ingressClass", "nginx"),
                     ("ingressClassResource", .map([("name", "nginx"), ("enabled", true), ("default", true)])),
+                ] + (IngressCertificates.defaultCertificate(context).map {
+                    // The cluster's certificate (``IngressCertificates``) for every Ingress `tls` host.
+                    [("extraArgs", .map([("default-ssl-certificate", .string($0))]))]
+                } ?? []) + [
                     ("config", .sortedStrings(["hsts": "true", "server-tokens": "false", "ssl-redirect": "true", "use-forwarded-headers": "false"])),
-                    ("service", .map([("type", "LoadBalancer"), ("externalTrafficPolicy", "Local")])),
+                    ("service", .map(ingressService(context))),
                     ("metrics", .map([("enabled", true), ("serviceMonitor", .map([("enabled", true)]))])),
                     // The chart renders the controller's PodDisruptionBudget itself whenever it runs more than one replica.
                     ("minAvailable", 1),
@@ -82,6 +95,19 @@ public enum ComponentValues {
                         ("patchWebhookJob", .map([("resources", size(.sidecar))])),
                     ])),
                 ])),
+            ])
+        case .certManager:
+            return .map([
+                ("crds", .map([("enabled", true), ("keep", true)])),
+                // Its leases stay in its own namespace (the chart's default is kube-system).
+                ("global", .map([("leaderElection", .map([("namespace", .string(ClusterNamespaces.certManager))]))])),
+                ("replicaCount", .int(min(replicas, 2))),
+                ("podDisruptionBudget", .map([("enabled", .bool(min(replicas, 2) > 1))])),
+                ("resources", size(.agent)),
+                ("prometheus", .map([("enabled", true), ("servicemonitor", .map([("enabled", true)]))])),
+                ("webhook", .map([("replicaCount", .int(min(replicas, 2))), ("resources", size(.agent))])),
+                ("cainjector", .map([("replicaCount", .int(min(replicas, 2))), ("resources", size(.agent))])),
+                ("startupapicheck", .map([("resources", size(.sidecar))])),
             ])
         case .externalSecrets:
             return .map([

@@ -26,6 +26,8 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
     case prometheusOperatorCRDs = "prometheus-operator-crds"
     case ingressNginx = "ingress-nginx"
     case externalSecrets = "external-secrets"
+    /// Issues the ingress certificates (``IngressCertificates``).
+    case certManager = "cert-manager"
     case kyverno
     case kubePrometheusStack = "kube-prometheus-stack"
     case loki
@@ -39,6 +41,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         case .argoCD: ChartPin("https://argoproj.github.io/argo-helm", "argo-cd", "8.1.3")
         case .ingressNginx: ChartPin("https://kubernetes.github.io/ingress-nginx", "ingress-nginx", "4.13.0")
         case .externalSecrets: ChartPin("https://charts.external-secrets.io", "external-secrets", "0.18.2")
+        case .certManager: ChartPin("https://charts.jetstack.io", "cert-manager", "v1.21.1")
         case .kyverno: ChartPin("https://kyverno.github.io/kyverno", "kyverno", "3.4.4")
         case .kubePrometheusStack, .prometheusOperatorCRDs:
             ChartPin("https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "75.15.1")
@@ -55,6 +58,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         case .argoCD: ClusterNamespaces.argocd
         case .ingressNginx: ClusterNamespaces.ingressNginx
         case .externalSecrets: ClusterNamespaces.externalSecrets
+        case .certManager: ClusterNamespaces.certManager
         case .kyverno: ClusterNamespaces.kyverno
         case .prometheusOperatorCRDs, .kubePrometheusStack, .loki, .tempo, .alloy: ClusterNamespaces.monitoring
         case .velero: ClusterNamespaces.velero
@@ -65,7 +69,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
     /// The folder of the ops tree the component's Application and values live in.
     public var area: ClusterArea {
         switch self {
-        case .argoCD, .ingressNginx, .externalSecrets: .base
+        case .argoCD, .ingressNginx, .externalSecrets, .certManager: .base
         case .prometheusOperatorCRDs, .kyverno, .kubePrometheusStack, .loki, .tempo, .alloy, .velero: .ops
         case .cloudnativePG: .data
         }
@@ -74,7 +78,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
     /// Components whose chart installs CustomResourceDefinitions that later waves use.
     public var installsCRDs: Bool {
         switch self {
-        case .argoCD, .prometheusOperatorCRDs, .externalSecrets, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG: true
+        case .argoCD, .prometheusOperatorCRDs, .externalSecrets, .certManager, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG: true
         case .ingressNginx, .loki, .tempo, .alloy: false
         }
     }
@@ -87,7 +91,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         switch self {
         case .prometheusOperatorCRDs: SyncWave.monitoringCRDs
         case .externalSecrets: SyncWave.secretsOperator
-        case .argoCD, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG: SyncWave.crdComponents
+        case .argoCD, .certManager, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG: SyncWave.crdComponents
         case .ingressNginx, .loki, .tempo, .alloy: SyncWave.data
         }
     }
@@ -107,7 +111,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         switch self {
         case .ingressNginx: [PortProtocol(80), PortProtocol(443), PortProtocol(8443)]
         case .kyverno, .cloudnativePG: [PortProtocol(9443)]
-        case .externalSecrets, .kubePrometheusStack: [PortProtocol(10250)]
+        case .externalSecrets, .certManager, .kubePrometheusStack: [PortProtocol(10250)]
         case .argoCD, .prometheusOperatorCRDs, .loki, .tempo, .alloy, .velero: []
         }
     }

@@ -162,7 +162,7 @@ enum AzureModules: CloudModuleSet {
             .comment("The ingress controller's Service takes this address (annotation"),
             .comment("service.beta.kubernetes.io/azure-pip-name), so DNS can point at it first."),
             .block(HCLBlock("resource", "azurerm_public_ip", "ingress", body: [
-                .attr("name", TF.text("", .variable("name"), "-ingress")),
+                .attr("name", IngressAdoption.resourceName),
                 .attr("location", .variable("location")),
                 .attr("resource_group_name", TF.ref("azurerm_kubernetes_cluster.this.node_resource_group")),
                 .attr("allocation_method", "Static"),
@@ -174,7 +174,7 @@ enum AzureModules: CloudModuleSet {
             TerraformOutput("id", "The cluster's id.", TF.ref("azurerm_kubernetes_cluster.this.id")),
             TerraformOutput("endpoint", "The Kubernetes API host name.", TF.ref("azurerm_kubernetes_cluster.this.fqdn")),
             TerraformOutput("ingress_ipv4", "The public address of the ingress.", TF.ref("azurerm_public_ip.ingress.ip_address")),
-            TerraformOutput("ingress_public_ip_name", "Set as service.beta.kubernetes.io/azure-pip-name on the ingress Service.",
+            TerraformOutput("ingress_public_ip_name", "The ingress Service's service.beta.kubernetes.io/azure-pip-name (scaffold sets it).",
                             TF.ref("azurerm_public_ip.ingress.name")),
             TerraformOutput("oidc_issuer_url", "The issuer workload identities federate with.", TF.ref("azurerm_kubernetes_cluster.this.oidc_issuer_url")),
         ])
@@ -359,7 +359,7 @@ enum AzureModules: CloudModuleSet {
 
     static func extraOutputs(_ stack: LiveStack) -> [TerraformOutput] {
         [
-            TerraformOutput("ingress_public_ip_name", "Set as service.beta.kubernetes.io/azure-pip-name on the ingress Service.",
+            TerraformOutput("ingress_public_ip_name", "The ingress Service's service.beta.kubernetes.io/azure-pip-name (scaffold sets it).",
                             TF.ref("module.cluster.ingress_public_ip_name")),
             TerraformOutput("name_servers", "Delegate the zone to these servers from its parent.", TF.ref("module.dns.name_servers")),
         ]

@@ -69,11 +69,11 @@ enum DigitalOceanModules: CloudModuleSet {
                     .attr("start_time", "03:00"),
                 ])),
             ])),
-            .comment("The ingress controller's Service adopts this load balancer (annotation"),
-            .comment("kubernetes.digitalocean.com/load-balancer-id), so its address exists before the"),
+            .comment("The ingress controller's Service adopts this load balancer by its name (annotation"),
+            .comment("service.beta.kubernetes.io/do-loadbalancer-name), so its address exists before the"),
             .comment("cluster runs and DNS can point at it. The cloud controller owns its rules from then on."),
             .block(HCLBlock("resource", "digitalocean_loadbalancer", "ingress", body: [
-                .attr("name", TF.text("", .variable("name"), "-ingress")),
+                .attr("name", IngressAdoption.resourceName),
                 .attr("region", .variable("location")),
                 .attr("vpc_uuid", .variable("network_id")),
                 .attr("droplet_tag", TF.text("k8s:", TF.ref("digitalocean_kubernetes_cluster.this.id"))),
@@ -89,8 +89,8 @@ enum DigitalOceanModules: CloudModuleSet {
             TerraformOutput("id", "The cluster's id.", TF.ref("digitalocean_kubernetes_cluster.this.id")),
             TerraformOutput("endpoint", "The Kubernetes API endpoint.", TF.ref("digitalocean_kubernetes_cluster.this.endpoint")),
             TerraformOutput("ingress_ipv4", "The public address of the ingress load balancer.", TF.ref("digitalocean_loadbalancer.ingress.ip")),
-            TerraformOutput("ingress_load_balancer_id", "The id the ingress Service's load-balancer-id annotation takes.",
-                            TF.ref("digitalocean_loadbalancer.ingress.id")),
+            TerraformOutput("ingress_load_balancer_name", "The name the ingress Service's do-loadbalancer-name annotation takes.",
+                            TF.ref("digitalocean_loadbalancer.ingress.name")),
         ])
 
     static func forwardingRule(_ port: Int) -> HCLBlock {
@@ -213,8 +213,8 @@ enum DigitalOceanModules: CloudModuleSet {
 
     static func extraOutputs(_ stack: LiveStack) -> [TerraformOutput] {
         [
-            TerraformOutput("ingress_load_balancer_id", "Set as kubernetes.digitalocean.com/load-balancer-id on the ingress Service.",
-                            TF.ref("module.cluster.ingress_load_balancer_id")),
+            TerraformOutput("ingress_load_balancer_name", "The ingress Service's service.beta.kubernetes.io/do-loadbalancer-name (scaffold sets it).",
+                            TF.ref("module.cluster.ingress_load_balancer_name")),
             TerraformOutput("name_servers", "Delegate the zone to these servers from its parent.", TF.ref("module.dns.name_servers")),
         ]
     }

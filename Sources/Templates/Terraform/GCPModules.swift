@@ -136,9 +136,10 @@ enum GCPModules: CloudModuleSet {
                     ])),
                 ])),
             ])),
-            .comment("The ingress controller's Service takes this address (loadBalancerIP), so DNS can point at it first."),
+            .comment("The ingress controller's Service takes this address by its name (annotation"),
+            .comment("networking.gke.io/load-balancer-ip-addresses), so DNS can point at it first."),
             .block(HCLBlock("resource", "google_compute_address", "ingress", body: [
-                .attr("name", TF.text("", .variable("name"), "-ingress")),
+                .attr("name", IngressAdoption.resourceName),
                 .attr("region", .variable("location")),
                 .attr("address_type", "EXTERNAL"),
                 .attr("network_tier", "PREMIUM"),
@@ -149,6 +150,8 @@ enum GCPModules: CloudModuleSet {
             TerraformOutput("id", "The cluster's id.", TF.ref("google_container_cluster.this.id")),
             TerraformOutput("endpoint", "The Kubernetes API address.", TF.ref("google_container_cluster.this.endpoint")),
             TerraformOutput("ingress_ipv4", "The public address of the ingress.", TF.ref("google_compute_address.ingress.address")),
+            TerraformOutput("ingress_address_name", "The name the ingress Service's load-balancer-ip-addresses annotation takes.",
+                            TF.ref("google_compute_address.ingress.name")),
         ])
 
     static let bucket = TerraformModule(
@@ -265,7 +268,11 @@ enum GCPModules: CloudModuleSet {
     }
 
     static func extraOutputs(_ stack: LiveStack) -> [TerraformOutput] {
-        [TerraformOutput("name_servers", "Delegate the zone to these servers from its parent.", TF.ref("module.dns.name_servers"))]
+        [
+            TerraformOutput("ingress_address_name", "The ingress Service's networking.gke.io/load-balancer-ip-addresses (scaffold sets it).",
+                            TF.ref("module.cluster.ingress_address_name")),
+            TerraformOutput("name_servers", "Delegate the zone to these servers from its parent.", TF.ref("module.dns.name_servers")),
+        ]
     }
 
     static func stateBootstrap(names: TerraformNames, region: Region) -> [HCLBodyItem]? {

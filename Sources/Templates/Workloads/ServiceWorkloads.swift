@@ -38,13 +38,6 @@ public enum ServiceWorkloads {
                 name: secretName(service), namespace: namespace, context: context, component: "server",
                 data: credentials.map { ($0.name, $0.key) }))
         }
-        if let host = host(service, context) {
-            objects.append(ExternalSecrets.object(
-                name: tlsSecretName(service), namespace: namespace, context: context, component: "server",
-                data: [("certificate", .platform(context, "tls", host, "certificate", .certificate(host: host))),
-                       ("privateKey", .platform(context, "tls", host, "private-key", .privateKey(host: host)))],
-                type: "kubernetes.io/tls", template: ["tls.crt": "{{ .certificate }}", "tls.key": "{{ .privateKey }}"]))
-        }
         let migrationStore = migrationStore(service, context)
         if let store = migrationStore {
             objects.append(ExternalSecrets.object(
@@ -57,18 +50,25 @@ public enum ServiceWorkloads {
         objects.append(deployment(service, context, labels, configuration))
         objects.append(autoscaler(service, context, labels))
         objects.append(disruptionBudget(service, labels))
-        if let host = host(service, context) { objects.append(ingress(service, host: host, labels)) }
+        let hosts = hosts(service, context)
+        if !hosts.isEmpty { objects.append(ingress(service, hosts: hosts, labels)) }
         return objects
     }
 
     static func configMapName(_ service: Service) -> String { "\(service.name)-config" }
     static func secretName(_ service: Service) -> String { "\(service.name)-secrets" }
-    static func tlsSecretName(_ service: Service) -> String { "\(service.name)-tls" }
     static func migratorSecretName(_ service: Service) -> String { "\(service.name)-migrator" }
 
-    /// The public host of an exposed service: `<host>.<environment domain>`.
-    public static func host(_ service: Service, _ context: ClusterContext) -> String? {
-        service.expose.map { "\($0.host).\(context.environment.domain)" }
+    /// The public hosts of an exposed service in a cluster: `<host>.<region>.<environment
+    /// domain>`, the name in the region's DNS zone (Terraform's `zone` and `hosts`), then
+    /// with `global` the environment-wide `<host>.<environment domain>`. Local clusters have
+    /// no regional zone: `<host>.<environment domain>` only.
+    public static func hosts(_ service: Service, _ context: ClusterContext) -> [String] {
+        guard let expose = service.expose else { return [] }
+        let global = "\(expose.host).\(context.environment.domain)".lowercased()
+        if context.environment.isLocal { return [global] }
+        let regional = "\(expose.host).\(context.region.id).\(context.environment.domain)".lowercased()
+        return expose.global ? [regional, global] : [regional]
     }
 
     /// The pods of a service's Deployment (the migration Job's pods share the name,
@@ -345,21 +345,25 @@ public enum ServiceWorkloads {
         ])
     }
 
-    static func ingress(_ service: Service, host: String, _ labels: [String: String]) -> YAMLNode {
+    /// The service's Ingress: its hosts under `tls` without a secret of their own, served
+    /// with the cluster's certificate (``IngressCertificates``).
+    static func ingress(_ service: Service, hosts: [String], _ labels: [String: String]) -> YAMLNode {
         let path = service.expose?.path ?? "/"
         return K8s.object("networking.k8s.io/v1", "Ingress", name: service.name, namespace: namespace, labels: labels,
                           annotations: SyncWave.annotations(SyncWave.workloads).merging(["nginx.ingress.kubernetes.io/ssl-redirect": "true"]) { $1 }, [
             ("spec", .map([
                 ("ingressClassName", "nginx"),
-                ("tls", [.map([("hosts", [.string(host)]), ("secretName", .string(tlsSecretName(service)))])]),
-                ("rules", [.map([
-                    ("host", .string(host)),
-                    ("http", .map([("paths", [.map([
-                        ("path", .string(path)),
-                        ("pathType", "Prefix"),
-                        ("backend", .map([("service", .map([("name", .string(service.name)), ("port", .map([("name", "http")]))]))])),
-                    ])])])),
-                ])]),
+                ("tls", [.map([("hosts", .sequence(hosts.map { .string($0) }))])]),
+                ("rules", .sequence(hosts.map { host in
+                    .map([
+                        ("host", .string(host)),
+                        ("http", .map([("paths", [.map([
+                            ("path", .string(path)),
+                            ("pathType", "Prefix"),
+                            ("backend", .map([("service", .map([("name", .string(service.name)), ("port", .map([("name", "http")]))]))])),
+                        ])])])),
+                    ])
+                })),
             ])),
         ])
     }

@@ -26,7 +26,7 @@ output "dns_zone" {
 }
 
 output "ingress_public_ip_name" {
-  description = "Set as service.beta.kubernetes.io/azure-pip-name on the ingress Service."
+  description = "The ingress Service's service.beta.kubernetes.io/azure-pip-name (scaffold sets it)."
   value       = module.cluster.ingress_public_ip_name
 }
 

@@ -16,7 +16,7 @@ output "ingress_ipv4" {
 }
 
 output "ingress_public_ip_name" {
-  description = "Set as service.beta.kubernetes.io/azure-pip-name on the ingress Service."
+  description = "The ingress Service's service.beta.kubernetes.io/azure-pip-name (scaffold sets it)."
   value       = azurerm_public_ip.ingress.name
 }
 

@@ -37,8 +37,8 @@ resource "digitalocean_kubernetes_cluster" "this" {
   }
 }
 
-# The ingress controller's Service adopts this load balancer (annotation
-# kubernetes.digitalocean.com/load-balancer-id), so its address exists before the
+# The ingress controller's Service adopts this load balancer by its name (annotation
+# service.beta.kubernetes.io/do-loadbalancer-name), so its address exists before the
 # cluster runs and DNS can point at it. The cloud controller owns its rules from then on.
 resource "digitalocean_loadbalancer" "ingress" {
   name        = "${var.name}-ingress"

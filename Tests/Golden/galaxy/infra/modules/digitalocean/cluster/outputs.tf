@@ -15,7 +15,7 @@ output "ingress_ipv4" {
   value       = digitalocean_loadbalancer.ingress.ip
 }
 
-output "ingress_load_balancer_id" {
-  description = "The id the ingress Service's load-balancer-id annotation takes."
-  value       = digitalocean_loadbalancer.ingress.id
+output "ingress_load_balancer_name" {
+  description = "The name the ingress Service's do-loadbalancer-name annotation takes."
+  value       = digitalocean_loadbalancer.ingress.name
 }
