@@ -1,6 +1,7 @@
 import Foundation
 import Renderer
 import ScaffoldCore
+import Templates
 import Testing
 import TestSupport
 
@@ -50,10 +51,13 @@ import TestSupport
         let overlays = out.appendingPathComponent("ops/cluster/overlays")
         let clusters = try FileManager.default.contentsOfDirectory(atPath: overlays.path).sorted()
         #expect(clusters == ["dev-local-tr", "production-es", "production-tr", "staging-es", "staging-tr"])
+        let chart = PlatformComponent.certManager.chart
+        let certManagerCRDs = try TestTools.chartCRDs("\(chart.chart)-\(chart.version)", release: "cert-manager",
+                                                      namespace: ClusterNamespaces.certManager, values: "crds:\n  enabled: true\n", in: directory.url)
         for cluster in clusters {
             let built = try TestTools.run("kubectl", ["kustomize", overlays.appendingPathComponent(cluster).path])
             #expect(built.succeeded, "kubectl kustomize \(cluster): \(built.stderr)")
-            let validated = try TestTools.validateManifests(stdin: built.stdout)
+            let validated = try TestTools.validateManifests(stdin: built.stdout, crds: [certManagerCRDs])
             #expect(validated.succeeded, "\(cluster): \(validated.stdout)")
             #expect(validated.stdout.contains(" 0 failed"), "\(cluster): \(validated.stdout)")
         }

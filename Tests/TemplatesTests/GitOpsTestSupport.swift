@@ -23,23 +23,12 @@ enum GitOps {
     }
 
     /// `kubectl kustomize <directory>`; fails the test when it fails.
-    /// The CRDs cert-manager's chart installs, rendered by the real chart into `folder`
-    /// (for `validate-manifests --crds`: the ClusterIssuer and Certificate scaffold writes
-    /// are checked against the very CRDs that will serve them).
+    /// The CRDs cert-manager's chart installs (the ClusterIssuer and Certificate scaffold
+    /// writes are validated against them).
     static func certManagerCRDs(in folder: URL) throws -> URL {
         let chart = PlatformComponent.certManager.chart
-        let values = folder.appendingPathComponent("cert-manager-crds.values.yaml")
-        try "crds:\n  enabled: true\n".write(to: values, atomically: true, encoding: .utf8)
-        let result = try TestTools.run("python3", [
-            TestTools.sharedRoot.appendingPathComponent("tools/render-chart").path,
-            TestTools.sharedRoot.appendingPathComponent("charts/\(chart.chart)-\(chart.version)").path,
-            "--values", values.path, "--release", "cert-manager", "--namespace", ClusterNamespaces.certManager, "--include-crds",
-        ])
-        guard result.succeeded else { throw ChartRenderFailed(chart: chart.chart, message: result.stderr) }
-        let crds = try documents(result.stdout).filter { kind($0) == "CustomResourceDefinition" }
-        let file = folder.appendingPathComponent("cert-manager-crds.yaml")
-        try YAMLPrinter.print(documents: crds).write(to: file, atomically: true, encoding: .utf8)
-        return file
+        return try TestTools.chartCRDs("\(chart.chart)-\(chart.version)", release: "cert-manager", namespace: ClusterNamespaces.certManager,
+                                       values: "crds:\n  enabled: true\n", in: folder)
     }
 
     static func kustomize(_ directory: URL) throws -> String {
@@ -105,8 +94,3 @@ enum GitOps {
     }
 }
 
-struct ChartRenderFailed: Error, CustomStringConvertible {
-    var chart: String
-    var message: String
-    var description: String { "render-chart could not render \(chart): \(message)" }
-}

@@ -99,6 +99,12 @@ public enum TestTools {
     }
 }
 
+public struct ChartRenderFailed: Error, CustomStringConvertible {
+    public var chart: String
+    public var message: String
+    public var description: String { "render-chart could not render \(chart): \(message)" }
+}
+
 public struct ToolMissing: Error, CustomStringConvertible {
     public var name: String
     public init(name: String) { self.name = name }
@@ -135,8 +141,28 @@ extension TestTools {
     }
 
     /// Runs the manifest validator on YAML text (`-`) or paths; returns its result.
-    public static func validateManifests(stdin: String? = nil, paths: [String] = ["-"]) throws -> ProcessResult {
+    public static func validateManifests(stdin: String? = nil, paths: [String] = ["-"], crds: [URL] = []) throws -> ProcessResult {
         let tool = sharedRoot.appendingPathComponent("tools/validate-manifests").path
-        return try run("python3", [tool] + paths, stdin: stdin)
+        return try run("python3", [tool] + crds.flatMap { ["--crds", $0.path] } + paths, stdin: stdin)
+    }
+
+    /// The CustomResourceDefinitions a pinned chart (`../shared/charts/<directory>`) renders
+    /// with `values`, written to a file in `folder`: for `validateManifests(crds:)`, so custom
+    /// resources scaffold writes for a chart (cert-manager's ClusterIssuer) are checked
+    /// against the very CRDs that chart installs.
+    public static func chartCRDs(_ directory: String, release: String, namespace: String, values: String, in folder: URL) throws -> URL {
+        let valuesFile = folder.appendingPathComponent("\(release)-crds.values.yaml")
+        try values.write(to: valuesFile, atomically: true, encoding: .utf8)
+        let result = try run("python3", [
+            sharedRoot.appendingPathComponent("tools/render-chart").path, sharedRoot.appendingPathComponent("charts/\(directory)").path,
+            "--values", valuesFile.path, "--release", release, "--namespace", namespace, "--include-crds",
+        ])
+        guard result.succeeded else { throw ChartRenderFailed(chart: directory, message: result.stderr) }
+        // render-chart starts every document with `---`.
+        let crds = result.stdout.components(separatedBy: "\n---").filter { $0.contains("\nkind: CustomResourceDefinition") }
+        guard !crds.isEmpty else { throw ChartRenderFailed(chart: directory, message: "no CustomResourceDefinition rendered") }
+        let file = folder.appendingPathComponent("\(release)-crds.yaml")
+        try crds.map { "---" + $0 }.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        return file
     }
 }
