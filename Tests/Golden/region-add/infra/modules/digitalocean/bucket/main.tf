@@ -11,7 +11,7 @@ resource "digitalocean_spaces_bucket" "this" {
   force_destroy = false
 
   versioning {
-    enabled = each.value.versioning
+    enabled = true
   }
 
   dynamic "lifecycle_rule" {
