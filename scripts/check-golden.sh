@@ -12,4 +12,10 @@ if ! git diff --no-index --stat --exit-code Tests/Golden/galaxy "$tmp/galaxy"; t
   echo "golden: FAILED — the committed golden tree differs from regenerated output (run scripts/update-golden.sh and review)" >&2
   exit 1
 fi
-echo "golden: regenerated example matches Tests/Golden/galaxy"
+scripts/region-add-golden.sh "$tmp/region-add"
+if ! git diff --no-index --stat --exit-code Tests/Golden/region-add "$tmp/region-add"; then
+  git diff --no-index Tests/Golden/region-add "$tmp/region-add" | head -200
+  echo "golden: FAILED — scaffold region add's output differs from Tests/Golden/region-add (run scripts/update-golden.sh and review)" >&2
+  exit 1
+fi
+echo "golden: regenerated example matches Tests/Golden/galaxy, and region add matches Tests/Golden/region-add"

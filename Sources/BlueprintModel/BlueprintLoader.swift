@@ -48,6 +48,15 @@ public struct BlueprintFiles: Sendable {
             return (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         })
 
+    /// These files, with the one at `path` read as `contents` instead: a blueprint edited
+    /// in memory is validated with its real pins and overlays before it is written.
+    public func replacing(_ path: String, with contents: Data) -> BlueprintFiles {
+        let base = self
+        return BlueprintFiles(
+            read: { candidate, maxBytes in candidate == path ? contents : base.read(candidate, maxBytes) },
+            list: base.list)
+    }
+
     /// Files in memory, by path (as the loader spells them: the blueprint's folder joined
     /// with a name). A folder exists when some file lies directly in it.
     public static func memory(_ files: [String: Data]) -> BlueprintFiles {

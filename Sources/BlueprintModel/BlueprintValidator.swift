@@ -23,10 +23,7 @@ public enum BlueprintValidator {
                         at: location(region.fieldLocations, "environments[\(index)]", region.location),
                         hint: Suggestion.hint(for: environment, in: environmentNames, noun: "environment"))
             }
-            if ["digitalocean", "azure", "gcp"].contains(region.cloud), region.cloudLocation == nil {
-                d.error("region `\(region.id)` on \(region.cloud) needs `location`", at: region.location,
-                        hint: "add the cloud's region name, e.g. `location: fra1`")
-            }
+            checkLocation(region, into: &d)
             if !region.apiAuthorizedNetworks.isEmpty, !["azure", "gcp"].contains(region.cloud) {
                 d.error("region `\(region.id)` on \(region.cloud): `apiAuthorizedNetworks` is supported on azure and gcp only",
                         at: location(region.fieldLocations, "apiAuthorizedNetworks", region.location),
@@ -231,6 +228,48 @@ public enum BlueprintValidator {
             }
         }
         return d.diagnostics
+    }
+
+    /// A cloud region's `location` must be one of its cloud's locations
+    /// (``CloudLocations``), and under strict residency lie in the region's country.
+    /// Relaxed residency allows any location (the validator has no warnings); `onprem`
+    /// and `k3d` locations are free.
+    static func checkLocation(_ region: Region, into d: inout DiagnosticCollector) {
+        guard let table = CloudLocations.locations(of: region.cloud) else { return }
+        let inCountry = CloudLocations.locations(of: region.cloud, in: region.country)
+        func list(_ ids: [String]) -> String { ids.map { "`\($0)`" }.joined(separator: ", ") }
+        /// What to use instead: the cloud's locations in the country, else the other options.
+        func useInstead() -> String {
+            if !inCountry.isEmpty { return "\(region.cloud)'s locations in \(region.country): \(list(inCountry))" }
+            let others = CloudLocations.alternatives(to: region.cloud, in: region.country)
+                .map { "\($0.cloud) has \(list($0.locations))" }
+            return "none: \(region.cloud) has no location in \(region.country); use `cloud: onprem`"
+                + (others.isEmpty ? "" : " (or another cloud: \(others.joined(separator: "; ")))")
+        }
+        guard let location = region.cloudLocation else {
+            d.error("region `\(region.id)` on \(region.cloud) needs `location`", at: region.location,
+                    hint: inCountry.isEmpty ? "add the cloud's region name; " + useInstead() : "add `location:`; " + useInstead())
+            return
+        }
+        let at = region.fieldLocations["location"] ?? region.location
+        guard let country = CloudLocations.country(of: location, on: region.cloud) else {
+            let hint: String
+            if let match = Suggestion.closest(to: location, in: table.map(\.id)) {
+                hint = "did you mean `\(match)`?"
+            } else if !inCountry.isEmpty {
+                hint = useInstead()
+            } else {
+                hint = "\(region.cloud)'s locations: \(list(table.map(\.id)))"
+            }
+            d.error("region `\(region.id)`: \(region.cloud) has no location `\(location)`", at: at, hint: hint)
+            return
+        }
+        // A malformed country is the schema's error already.
+        let validCountry = region.country.count == 2 && region.country.allSatisfy { $0.isASCII && $0.isUppercase }
+        if region.residency == .strict, validCountry, country != region.country {
+            d.error("residency: region `\(region.id)` is strict in \(region.country), but \(region.cloud) location `\(location)` is in \(country)",
+                    at: at, hint: useInstead())
+        }
     }
 
     static func checkResources(_ resources: Resources, fields: FieldLocations, owner: String, fallback: SourceLocation, into d: inout DiagnosticCollector) {

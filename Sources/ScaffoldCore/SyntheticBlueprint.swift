@@ -6,8 +6,8 @@ import Renderer
 /// usual data stores. Built as a YAML tree and printed, with its pins file.
 public enum SyntheticBlueprint {
     public static let regionPool: [(id: String, country: String, cloud: String, location: String)] = [
-        ("tr", "TR", "digitalocean", "fra1"), ("es", "ES", "azure", "spaincentral"),
-        ("de", "DE", "gcp", "europe-west3"), ("nl", "NL", "digitalocean", "ams3"),
+        ("de", "DE", "digitalocean", "fra1"), ("es", "ES", "azure", "spaincentral"),
+        ("be", "BE", "gcp", "europe-west1"), ("nl", "NL", "digitalocean", "ams3"),
         ("fr", "FR", "azure", "francecentral"), ("it", "IT", "gcp", "europe-west8"),
     ]
 

@@ -56,14 +56,18 @@ extension GitRepositoryOptions {
         }
         switch output.format {
         case .json: Console.json(report)
-        case .text:
-            for delivery in report.repositories {
-                if delivery.committed {
-                    print("\(delivery.role): committed \(delivery.commit ?? "") on \(delivery.branch) in \(delivery.repository): \(delivery.added.count) added, \(delivery.changed.count) changed, \(delivery.removed.count) removed")
-                } else {
-                    print("\(delivery.role): \(delivery.branch) in \(delivery.repository) is up to date; no commit made")
-                }
-            }
+        case .text: printDeliveries(report)
+        }
+    }
+}
+
+/// One line per repository of a `--ops-repo` generation: its commit, or that it was up to date.
+func printDeliveries(_ report: GitGenerationReport) {
+    for delivery in report.repositories {
+        if delivery.committed {
+            print("\(delivery.role): committed \(delivery.commit ?? "") on \(delivery.branch) in \(delivery.repository): \(delivery.added.count) added, \(delivery.changed.count) changed, \(delivery.removed.count) removed")
+        } else {
+            print("\(delivery.role): \(delivery.branch) in \(delivery.repository) is up to date; no commit made")
         }
     }
 }

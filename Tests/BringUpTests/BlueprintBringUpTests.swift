@@ -25,9 +25,9 @@ struct BlueprintBringUpTests {
         clusters.flatMap(\.findings).map { "\($0.severity.rawValue) [\($0.check.rawValue)] \($0.cluster) \($0.application): \($0.object): \($0.message)" }
     }
 
-    /// galaxy (DigitalOcean + Azure, strict, dev-local, Vault per region), meridian (GCP,
-    /// relaxed, Secret Manager), harbor (on-prem, strict, dev-local, Vault), atlas (Azure,
-    /// relaxed, no object store, the in-cluster secret store).
+    /// galaxy (on-prem + Azure, strict, dev-local, Vault per region), meridian (GCP,
+    /// relaxed, Secret Manager), harbor (on-prem, strict, dev-local, Vault), atlas
+    /// (DigitalOcean + Azure, relaxed, no object store, the in-cluster secret store).
     @Test(arguments: ["galaxy", "meridian/meridian", "harbor/harbor", "atlas/atlas"])
     func comesUpWithoutFindings(_ name: String) throws {
         guard try Self.rendererAvailable() else { return }

@@ -5,8 +5,8 @@ import Renderer
 import TestSupport
 import Testing
 
-/// The Terraform generated for the galaxy example (DigitalOcean and Azure) and for
-/// a variant with an on-premises region, checked with the tools that consume it:
+/// The Terraform generated for the galaxy example (on premises and Azure) and for
+/// a variant with every cloud, checked with the tools that consume it:
 /// `terraform fmt`, `terraform validate`, `terraform plan` (provider-free stacks)
 /// and python-hcl2.
 @Suite struct TerraformTranslatorTests {
@@ -16,13 +16,13 @@ import Testing
         try BlueprintLoader.load(path: TestTools.packageRoot.appendingPathComponent("blueprints/galaxy.yaml").path)
     }
 
-    /// Galaxy plus region `de` on premises and region `be` on Google Cloud, both
-    /// running staging and production, with the object store deployed there too:
-    /// every cloud's modules and stacks.
+    /// Galaxy plus region `de` on premises, `be` on Google Cloud and `nl` on
+    /// DigitalOcean, each running staging and production, with the object store
+    /// deployed there too: every cloud's modules and stacks.
     static func galaxyWithEveryCloud() throws -> LoadedBlueprint {
         var loaded = try galaxy()
         func addRegions(_ blueprint: inout Blueprint) {
-            for (id, country, cloud, location) in [("de", "DE", "onprem", "fra-dc1"), ("be", "BE", "gcp", "europe-west1")] {
+            for (id, country, cloud, location) in [("de", "DE", "onprem", "fra-dc1"), ("be", "BE", "gcp", "europe-west1"), ("nl", "NL", "digitalocean", "ams3")] {
                 var region = blueprint.regions[0]
                 region.id = id
                 region.country = country
@@ -54,18 +54,18 @@ import Testing
         let files = TerraformTranslator.files(for: try Self.galaxy())
         let paths = Set(files.map(\.path))
         var expected: Set<String> = []
-        for module in ["shared/naming", "digitalocean/network", "digitalocean/cluster", "digitalocean/bucket", "digitalocean/dns",
+        for module in ["shared/naming", "onprem/network", "onprem/cluster", "onprem/bucket", "onprem/dns",
                        "azure/network", "azure/cluster", "azure/bucket", "azure/dns"] {
             for file in ["main.tf", "variables.tf", "outputs.tf", "versions.tf"] { expected.insert("modules/\(module)/\(file)") }
         }
         for stack in ["tr/staging", "tr/production", "es/staging", "es/production"] {
-            for file in ["versions.tf", "backend.tf", "providers.tf", "main.tf", "variables.tf", "terraform.tfvars", "outputs.tf"] {
+            for file in ["versions.tf", "backend.tf", "providers.tf", "main.tf", "variables.tf", "terraform.tfvars", "outputs.tf"]
+            where !(stack.hasPrefix("tr/") && file == "providers.tf") {  // on premises: no provider
                 expected.insert("live/\(stack)/\(file)")
             }
         }
-        for region in ["tr", "es"] {
-            for file in ["main.tf", "versions.tf", "providers.tf"] { expected.insert("bootstrap/\(region)/\(file)") }
-        }
+        // On premises the state bucket is the region's MinIO: no bootstrap stack.
+        for file in ["main.tf", "versions.tf", "providers.tf"] { expected.insert("bootstrap/es/\(file)") }
         #expect(paths == expected, "unexpected: \(paths.subtracting(expected).sorted()), missing: \(expected.subtracting(paths).sorted())")
         #expect(files.count == paths.count, "duplicate paths")
         #expect(files.allSatisfy { $0.repository == .infra })
@@ -74,21 +74,21 @@ import Testing
     }
 
     @Test func liveStackKeepsStateInItsRegion() throws {
-        let files = TerraformTranslator.files(for: try Self.galaxy())
+        let files = TerraformTranslator.files(for: try Self.galaxyWithEveryCloud())
         func text(_ path: String) throws -> String { try #require(files.first { $0.path == path }).contents }
         let suffix = String(ContentHash.sha256("galaxy.example.com").prefix(6))
-        #expect(try text("live/tr/staging/backend.tf") == Self.header + """
+        #expect(try text("live/nl/staging/backend.tf") == Self.header + """
 
-            # State lives in the Spaces bucket galaxy-tr-tfstate-\(suffix) in fra1, inside the region.
+            # State lives in the Spaces bucket galaxy-nl-tfstate-\(suffix) in ams3, inside the region.
             # Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY hold a Spaces access key.
             # The S3 region below is a placeholder the protocol requires; the endpoint decides where state is.
             terraform {
               backend "s3" {
-                bucket = "galaxy-tr-tfstate-\(suffix)"
+                bucket = "galaxy-nl-tfstate-\(suffix)"
                 key    = "staging/terraform.tfstate"
                 region = "us-east-1"
                 endpoints = {
-                  s3 = "https://fra1.digitaloceanspaces.com"
+                  s3 = "https://ams3.digitaloceanspaces.com"
                 }
 
                 skip_credentials_validation = true
@@ -116,26 +116,23 @@ import Testing
         let trProduction = try #require(files.first { $0.path == "live/tr/production/terraform.tfvars" }).contents
         #expect(trProduction == Self.header + """
 
-            # Non-secret values only: credentials come from the environment (see providers.tf, backend.tf).
+            # Non-secret values only: credentials come from the environment (see backend.tf).
+            # server_addresses, agent_addresses, ingress_ipv4 describe the site's machines: the site's operators
+            # keep them in site.auto.tfvars beside this file (not generated).
 
             platform           = "galaxy"
             region             = "tr"
             environment        = "production"
             country            = "TR"
             residency          = "strict"
-            location           = "fra1"
+            location           = "istanbul"
             cidr               = "10.16.32.0/20"
+            pods_cidr          = "100.64.0.0/14"
+            services_cidr      = "100.68.0.0/20"
             kubernetes_version = "1.33"
-            node_size          = "s-4vcpu-8gb"
-
-            # Sized from the blueprint: services at minimum replicas request 1750m CPU and 1920Mi memory;
-            # at maximum replicas plus the quotas of the organizations homed here, 18600m and 31744Mi.
-            # Each s-4vcpu-8gb node offers 75% of its CPU and memory to them.
-            node_count_min    = 3
-            node_count_max    = 7
-            high_availability = true
-            zone              = "tr.galaxy.example.com"
-            hosts             = ["api", "app", "platform"]
+            high_availability  = true
+            zone               = "tr.galaxy.example.com"
+            hosts              = ["api", "app", "platform"]
             buckets = {
               backups = {
                 name            = "galaxy-tr-production-backups-\(suffix)"
@@ -203,7 +200,8 @@ import Testing
             let tfvars = TerraformWiring.assignments(in: text(folder, "terraform.tfvars"), indent: "")
             #expect(tfvars.isSubset(of: declared), "\(folder) sets undeclared \(tfvars.subtracting(declared).sorted())")
             let required = Set(variables.filter { !$0.value.contains("\n  default ") }.keys)
-            let siteFile: Set<String> = folder.hasPrefix("live/de/") ? ["server_addresses", "agent_addresses", "ingress_ipv4"] : []
+            let onPremises = folder.hasPrefix("live/de/") || folder.hasPrefix("live/tr/")
+            let siteFile: Set<String> = onPremises ? ["server_addresses", "agent_addresses", "ingress_ipv4"] : []
             #expect(required.subtracting(tfvars).isSubset(of: siteFile), "\(folder) leaves \(required.subtracting(tfvars).sorted()) unset")
 
             for (name, call) in TerraformWiring.blocks("module", in: text(folder, "main.tf")) {
@@ -221,8 +219,8 @@ import Testing
                 }
             }
         }
-        // Eight stacks (tr, es, de, be × staging, production), five module calls each.
-        #expect(liveStacks == 8 && callsChecked == 40)
+        // Ten stacks (tr, es, de, be, nl × staging, production), five module calls each.
+        #expect(liveStacks == 10 && callsChecked == 50)
     }
 
     // MARK: Sizing and names
@@ -234,7 +232,7 @@ import Testing
         // In production (the overlay raises backend-api to 3–12 and platform-api to 3–10 replicas),
         // services at minimum replicas request 1750m and 1920Mi; at maximum 6600m and 7168Mi.
         // tr homes anatolia-health (8 CPU, 16Gi) and bosphorus-labs (4, 8Gi): 18600m, 31744Mi;
-        // a DigitalOcean s-4vcpu-8gb offers 3000m and 6144Mi: seven nodes.
+        // the machines on premises are assumed 4 CPU and 8Gi (advice only), offering 3000m and 6144Mi: seven nodes.
         let trProduction = try #require(sizes["tr/production"])
         #expect((trProduction.minNodes, trProduction.maxNodes, trProduction.highAvailability) == (3, 7, true))
         #expect((trProduction.floorMilliCPU, trProduction.floorMemoryMiB) == (1750, 1920))
@@ -294,7 +292,7 @@ import Testing
         #expect(parsed.failures.isEmpty, "python-hcl2 could not parse:\n\(parsed.failures.joined(separator: "\n"))")
         #expect(parsed.files.count == TerraformTranslator.files(for: try Self.galaxyWithEveryCloud()).count)
         // Read back a few facts through the independent parser.
-        let tfvars = try #require(parsed.files["live/tr/staging/terraform.tfvars"] as? [String: Any])
+        let tfvars = try #require(parsed.files["live/es/staging/terraform.tfvars"] as? [String: Any])
         #expect(tfvars["node_count_min"] as? Int == 2)
         #expect(tfvars["hosts"] as? [String] == [#""api""#, #""app""#, #""platform""#])
     }
@@ -325,7 +323,7 @@ import Testing
         try Self.write(TerraformTranslator.files(for: try Self.galaxyWithEveryCloud()), to: folder.url)
         let terraform = try TerraformCLI()
         let roots = ["modules/shared/naming", "modules/onprem/network", "modules/onprem/cluster", "modules/onprem/bucket",
-                     "modules/onprem/dns", "live/de/staging", "live/de/production"]
+                     "modules/onprem/dns", "live/de/staging", "live/de/production", "live/tr/staging", "live/tr/production"]
         for root in roots {
             let url = folder.url.appendingPathComponent(root)
             let initialised = try terraform.run(["init", "-backend=false", "-no-color"], in: url)

@@ -52,11 +52,11 @@ variable "residency" {
 
 variable "location" {
   type        = string
-  description = "The DigitalOcean region slug (e.g. fra1) everything of this region is created in."
+  description = "The name of the site whose machines run the cluster."
 
   validation {
-    condition     = can(regex("^[a-z]{3}[0-9]$", var.location))
-    error_message = "location must be a DigitalOcean region slug such as fra1."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]*$", var.location))
+    error_message = "location must be a lowercase site name."
   }
 }
 
@@ -70,6 +70,67 @@ variable "cidr" {
   }
 }
 
+variable "pods_cidr" {
+  type        = string
+  description = "The pods' IPv4 network (CIDR)."
+
+  validation {
+    condition     = can(cidrhost(var.pods_cidr, 0))
+    error_message = "pods_cidr must be an IPv4 network in CIDR notation, e.g. 10.16.0.0/20."
+  }
+}
+
+variable "services_cidr" {
+  type        = string
+  description = "The Kubernetes services' IPv4 network (CIDR)."
+
+  validation {
+    condition     = can(cidrhost(var.services_cidr, 0))
+    error_message = "services_cidr must be an IPv4 network in CIDR notation, e.g. 10.16.0.0/20."
+  }
+}
+
+variable "server_addresses" {
+  type        = list(string)
+  description = "Private IPv4 addresses of the k3s servers (control plane, embedded etcd)."
+
+  validation {
+    condition     = alltrue([for address in var.server_addresses : can(cidrhost("${address}/32", 0))])
+    error_message = "Every entry of server_addresses must be an IPv4 address."
+  }
+
+  validation {
+    condition     = length(var.server_addresses) >= 1
+    error_message = "server_addresses needs at least 1 address."
+  }
+
+  validation {
+    condition     = length(var.server_addresses) % 2 == 1 && (length(var.server_addresses) >= 3 || !var.high_availability)
+    error_message = "Embedded etcd needs an odd number of servers, and at least three for high availability."
+  }
+}
+
+variable "agent_addresses" {
+  type        = list(string)
+  description = "Private IPv4 addresses of the k3s agents (workers)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for address in var.agent_addresses : can(cidrhost("${address}/32", 0))])
+    error_message = "Every entry of agent_addresses must be an IPv4 address."
+  }
+}
+
+variable "ingress_ipv4" {
+  type        = string
+  description = "The public IPv4 address of the ingress load balancer."
+
+  validation {
+    condition     = can(cidrhost("${var.ingress_ipv4}/32", 0))
+    error_message = "ingress_ipv4 must be an IPv4 address."
+  }
+}
+
 variable "kubernetes_version" {
   type        = string
   description = "Kubernetes minor version (e.g. 1.33); patches follow the cloud's upgrade channel."
@@ -77,36 +138,6 @@ variable "kubernetes_version" {
   validation {
     condition     = can(regex("^1\\.[0-9]{2}$", var.kubernetes_version))
     error_message = "kubernetes_version must be a minor version such as 1.33."
-  }
-}
-
-variable "node_size" {
-  type        = string
-  description = "The machine type of the default node pool."
-
-  validation {
-    condition     = length(var.node_size) > 0
-    error_message = "node_size must not be empty."
-  }
-}
-
-variable "node_count_min" {
-  type        = number
-  description = "The fewest nodes the autoscaler keeps."
-
-  validation {
-    condition     = var.node_count_min >= 1 && var.node_count_min == floor(var.node_count_min)
-    error_message = "node_count_min must be a whole number of at least 1."
-  }
-}
-
-variable "node_count_max" {
-  type        = number
-  description = "The most nodes the autoscaler may add."
-
-  validation {
-    condition     = var.node_count_max >= var.node_count_min && var.node_count_max <= 100
-    error_message = "node_count_max must be between node_count_min and 100."
   }
 }
 

@@ -2,11 +2,4 @@
 
 terraform {
   required_version = ">= 1.10.0, < 2.0.0"
-
-  required_providers {
-    digitalocean = {
-      source  = "digitalocean/digitalocean"
-      version = "2.67.0"
-    }
-  }
 }

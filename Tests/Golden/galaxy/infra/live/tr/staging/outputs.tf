@@ -25,12 +25,17 @@ output "dns_zone" {
   value       = module.dns.zone
 }
 
-output "ingress_load_balancer_name" {
-  description = "The ingress Service's service.beta.kubernetes.io/do-loadbalancer-name (scaffold sets it)."
-  value       = module.cluster.ingress_load_balancer_name
+output "k3s_channel" {
+  description = "Install k3s with INSTALL_K3S_CHANNEL set to this."
+  value       = module.cluster.k3s_channel
 }
 
-output "name_servers" {
-  description = "Delegate the zone to these servers from its parent."
-  value       = module.dns.name_servers
+output "k3s_server_config" {
+  description = "/etc/rancher/k3s/config.yaml of every server."
+  value       = module.cluster.k3s_server_config
+}
+
+output "zone_file" {
+  description = "Load into the site's DNS servers."
+  value       = module.dns.zone_file
 }
