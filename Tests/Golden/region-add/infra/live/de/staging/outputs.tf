@@ -25,9 +25,9 @@ output "dns_zone" {
   value       = module.dns.zone
 }
 
-output "ingress_load_balancer_id" {
-  description = "Set as kubernetes.digitalocean.com/load-balancer-id on the ingress Service."
-  value       = module.cluster.ingress_load_balancer_id
+output "ingress_load_balancer_name" {
+  description = "The ingress Service's service.beta.kubernetes.io/do-loadbalancer-name (scaffold sets it)."
+  value       = module.cluster.ingress_load_balancer_name
 }
 
 output "name_servers" {
