@@ -15,7 +15,13 @@ public struct Blueprint: Sendable, Equatable {
     public var observability: Observability
     public var backup: Backup?
     public var policy: Policy
+    /// `promotion:`, when the blueprint orders promotions itself.
+    public var promotion: Promotion?
     public var pins: Pins
+
+    /// The order `scaffold promote` moves digests in: `promotion:`, else the environments
+    /// in the order they are declared (dev-local → staging → production).
+    public var promotionOrder: [String] { promotion?.order ?? environments.map(\.name) }
 
     public func environment(_ name: String) -> Environment? { environments.first { $0.name == name } }
     public func region(_ id: String) -> Region? { regions.first { $0.id == id } }
@@ -50,6 +56,13 @@ public struct Platform: Sendable, Equatable {
     public var secretStore: SecretStore
     public var certificates: CertificateSettings = CertificateSettings()
     public var location: SourceLocation
+}
+
+/// The order images are promoted between environments (`promotion:`).
+public struct Promotion: Sendable, Equatable {
+    public var order: [String]
+    /// Where each entry is written.
+    public var locations: [SourceLocation]
 }
 
 /// How the clusters' ingress certificates are issued (cert-manager): an ACME account on

@@ -61,7 +61,11 @@ enum BlueprintDecoder {
         return Blueprint(
             platform: platform, repositories: repositories, environments: environments, regions: regions,
             organizations: organizations, services: services, dataStores: dataStores,
-            observability: observability, backup: backup, policy: policy, pins: pins)
+            observability: observability, backup: backup, policy: policy,
+            promotion: root["promotion"].map { node in
+                Promotion(order: node.items.map { $0.string ?? "" }, locations: node.items.map(\.location))
+            },
+            pins: pins)
     }
 
     /// Every key's value location, by dotted path.

@@ -187,6 +187,7 @@ public enum BlueprintSchema {
             .required("infra", repository),
         ]))),
         .required("environments", .array(items: environment, description: "Environments.", minItems: 1, uniqueBy: "name")),
+        .optional("promotion", .array(items: reference("environment"), description: "The order `scaffold promote` moves image digests in (forward only without `--force`). Default: the environments in the order declared.", minItems: 2)),
         .required("regions", .array(items: region, description: "Regions.", minItems: 1, uniqueBy: "id")),
         .optional("organizations", .array(items: organization, description: "Tenants.", uniqueBy: "id")),
         .optional("services", .array(items: service, description: "Services.", uniqueBy: "name")),

@@ -30,6 +30,18 @@ public enum BlueprintValidator {
                         hint: "remove it, and restrict the API server with the cloud's own firewall")
             }
         }
+        if let promotion = blueprint.promotion {
+            var seen: Set<String> = []
+            for (name, at) in zip(promotion.order, promotion.locations) {
+                if !environmentNames.contains(name) {
+                    d.error("promotion names unknown environment `\(name)`", at: at,
+                            hint: Suggestion.hint(for: name, in: environmentNames, noun: "environment"))
+                } else if !seen.insert(name).inserted {
+                    d.error("promotion lists environment `\(name)` twice", at: at,
+                            hint: "each environment has one place in the order; keep the first")
+                }
+            }
+        }
         for environment in blueprint.environments where !blueprint.regions.contains(where: { $0.environments.contains(environment.name) }) {
             d.error("environment `\(environment.name)` runs in no region", at: environment.location,
                     hint: "list it under `environments` of at least one region")

@@ -28,7 +28,7 @@ struct DeliveryRepositoryOptions: ParsableArguments {
     @Option(help: "Author and committer as \"Name <email>\" (default: git config user.name/user.email).")
     var author: String?
 
-    @Flag(help: "Overwrite generated files edited by hand in the output repositories.")
+    @Flag(help: "Overwrite generated files edited by hand in the output repositories; with promote, also promote against the blueprint's promotion order (a rollback).")
     var force = false
 
     @Option(help: "text or json.") var format: OutputFormat = .text

@@ -150,4 +150,35 @@ struct GitBumpTests {
                 opsRepository: fixture.opsRepo, author: GitFixture.author))
         }
     }
+
+    @Test("promote goes forward in the promotion order only; backwards needs force and is refused before anything is written")
+    func promoteFollowsThePromotionOrder() throws {
+        guard try TestTools.require("git") else { return }
+        let fixture = try generatedFixture()
+        _ = try bump(fixture, "backend-api", "production", testDigest(91), branch: "main")
+        let heads = try [fixture.blueprintRepo, fixture.opsRepo].map { try gitCLI(["for-each-ref", "--format=%(refname) %(objectname)"], in: $0) }
+
+        // production → staging is backwards in galaxy's order (dev-local → staging → production).
+        #expect(throws: DeliveryError.promotionAgainstOrder(from: "production", to: "staging", order: ["dev-local", "staging", "production"])) {
+            try ImageDelivery.promote(ImagePromotionRequest(
+                service: "backend-api", from: "production", to: "staging", blueprint: fixture.blueprint,
+                opsRepository: fixture.opsRepo, author: GitFixture.author))
+        }
+        // So is promoting an environment onto itself.
+        #expect(throws: DeliveryError.self) {
+            try ImageDelivery.promote(ImagePromotionRequest(
+                service: "backend-api", from: "staging", to: "staging", blueprint: fixture.blueprint,
+                opsRepository: fixture.opsRepo, author: GitFixture.author))
+        }
+        let message = DeliveryError.promotionAgainstOrder(from: "production", to: "staging", order: ["dev-local", "staging", "production"]).description
+        #expect(message.contains("dev-local → staging → production") && message.contains("--force"))
+        // Nothing was written: every branch of both repositories is where it was.
+        #expect(try [fixture.blueprintRepo, fixture.opsRepo].map { try gitCLI(["for-each-ref", "--format=%(refname) %(objectname)"], in: $0) } == heads)
+
+        // A deliberate rollback takes force.
+        let rollback = try ImageDelivery.promote(ImagePromotionRequest(
+            service: "backend-api", from: "production", to: "staging", blueprint: fixture.blueprint,
+            opsRepository: fixture.opsRepo, author: GitFixture.author, force: true))
+        #expect(rollback.to == testDigest(91) && rollback.repositories.allSatisfy { $0.committed })
+    }
 }

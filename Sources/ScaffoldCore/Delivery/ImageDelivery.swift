@@ -46,7 +46,8 @@ public struct ImageBumpRequest: Sendable {
 }
 
 /// `scaffold promote SERVICE --from ENV --to ENV [--region R]`: the digest
-/// pinned for the source environment, copied as it is (a tag is never re-resolved).
+/// pinned for the source environment, copied as it is (a tag is never re-resolved),
+/// forward in the blueprint's promotion order only unless `force`.
 public struct ImagePromotionRequest: Sendable {
     public var service: String
     public var from: String
@@ -144,6 +145,12 @@ public enum ImageDelivery {
         }
         let loaded = try probe.blueprint.load(tree: probe.blueprint.repository.commit(baseTip).treeID, branch: probe.blueprintBase)
         try PinTarget(service: request.service, environment: request.from, region: request.region).validate(in: loaded.base)
+        try PinTarget(service: request.service, environment: request.to, region: request.region).validate(in: loaded.base)
+        // Forward only: each environment receives what the one before it ran.
+        let order = loaded.base.promotionOrder
+        if !request.force, !(order.firstIndex(of: request.from).flatMap { from in order.firstIndex(of: request.to).map { from < $0 } } ?? false) {
+            throw DeliveryError.promotionAgainstOrder(from: request.from, to: request.to, order: order)
+        }
         let pins = loaded.base.pins
         let source = request.region.map { pins.digest(service: request.service, environment: request.from, region: $0) }
             ?? pins.digests[Pins.Key(service: request.service, environment: request.from)]

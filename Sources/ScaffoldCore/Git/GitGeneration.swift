@@ -53,6 +53,7 @@ public enum DeliveryError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownEnvironment(String, hint: String)
     case unknownRegion(String, hint: String)
     case sourcePinMissing(service: String, environment: String, region: String?)
+    case promotionAgainstOrder(from: String, to: String, order: [String])
     case blueprintNotInRepository(path: String, branch: String)
     case invalidBlueprint(String)
 
@@ -74,6 +75,11 @@ public enum DeliveryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "unknown region `\(name)`\n  hint: \(hint)"
         case let .sourcePinMissing(service, environment, region):
             return "no digest is pinned for `\(service)` in \(environment)\(region.map { "/\($0)" } ?? "") to promote\n  hint: bump it there first with `scaffold bump \(service) --env \(environment) --digest sha256:…`"
+        case let .promotionAgainstOrder(from, to, order):
+            let next = order.firstIndex(of: from).flatMap { order.indices.contains($0 + 1) ? order[$0 + 1] : nil }
+            let forward = next.map { "promote forward (`--from \(from) --to \($0)`)" } ?? "\(from) is not followed by any environment in the order"
+            return "promoting from \(from) to \(to) goes against the promotion order \(order.joined(separator: " → "))\n  hint: \(forward); "
+                + "a deliberate rollback or hotfix takes --force (see `promotion:` in docs/blueprint.md)"
         case let .blueprintNotInRepository(path, branch):
             return "\(path) is not on branch \(branch) of the blueprint repository\n  hint: commit the blueprint first; scaffold reads it from the branch, not from the work tree"
         case let .invalidBlueprint(message):
