@@ -66,12 +66,13 @@ func printDelivery(_ report: ImageDeliveryReport, format: OutputFormat) {
     case .json:
         Console.json(report)
     case .text:
-        let pin = "\(report.service) \(report.region.map { "\(report.environment)/\($0)" } ?? report.environment)"
+        func label(_ pin: PinUpdate) -> String { "\(pin.service) \(pin.region.map { "\(pin.environment)/\($0)" } ?? pin.environment)" }
         if report.alreadyAt {
-            print("\(pin) already at \(report.to); nothing to commit")
+            for pin in report.pins { print("\(label(pin)) already at \(pin.to); nothing to commit") }
             return
         }
-        print("\(report.title)\n  \(pin): \(report.from ?? "none") → \(report.to)")
+        print(report.title)
+        for pin in report.pins { print("  \(label(pin)): \(pin.from ?? "none") → \(pin.to)") }
         for delivery in report.repositories {
             let what = delivery.committed
                 ? "committed \(delivery.commit ?? "") on \(delivery.branch) (base \(delivery.base))"

@@ -181,4 +181,35 @@ struct GitBumpTests {
             opsRepository: fixture.opsRepo, author: GitFixture.author, force: true))
         #expect(rollback.to == testDigest(91) && rollback.repositories.allSatisfy { $0.committed })
     }
+
+    @Test("promote --all moves every service's staging digest to production in one commit per repository")
+    func promoteAllServicesInOneCommit() throws {
+        guard try TestTools.require("git") else { return }
+        let fixture = try generatedFixture()
+        _ = try bump(fixture, "backend-api", "staging", testDigest(61), branch: "main")
+        _ = try bump(fixture, "frontend", "staging", testDigest(62), branch: "main")
+        let before = try gitCLI(["rev-list", "--count", "main"], in: fixture.blueprintRepo)
+
+        let report = try ImageDelivery.promote(ImagePromotionRequest(
+            service: ImagePromotionRequest.allServices, from: "staging", to: "production", blueprint: fixture.blueprint,
+            opsRepository: fixture.opsRepo, author: GitFixture.author))
+        #expect(report.service == "*" && report.from == nil)
+        #expect(report.branch.hasPrefix("scaffold/promote/all-staging-to-production-"))
+        let byService = Dictionary(uniqueKeysWithValues: report.pins.map { ($0.service, $0) })
+        #expect(byService["backend-api"]?.to == testDigest(61) && byService["frontend"]?.to == testDigest(62))
+        #expect(report.pins.allSatisfy { $0.environment == "production" && $0.region == nil })
+        #expect(report.title.hasPrefix("Promote \(report.pins.count) services from staging to production"))
+        // One commit in the blueprint repository sets every pin; its trailers name each.
+        #expect(try gitCLI(["rev-list", "--count", report.branch], in: fixture.blueprintRepo) == String(Int(before.trimmingCharacters(in: .whitespacesAndNewlines))! + 1) + "\n")
+        let pins = try gitCLI(["show", "\(report.branch):blueprints/galaxy.pins.yaml"], in: fixture.blueprintRepo)
+        #expect(pins.contains("    production: \(testDigest(61))\n") && pins.contains("    production: \(testDigest(62))\n"))
+        let message = try gitCLI(["log", "-1", "--format=%B", report.branch], in: fixture.opsRepo)
+        #expect(message.components(separatedBy: "Scaffold-Promote: ").count - 1 == report.pins.count, "\(message)")
+
+        // Again: every pin is already there, nothing is written.
+        let again = try ImageDelivery.promote(ImagePromotionRequest(
+            service: ImagePromotionRequest.allServices, from: "staging", to: "production", blueprint: fixture.blueprint,
+            opsRepository: fixture.opsRepo, branch: report.branch, author: GitFixture.author))
+        #expect(again.alreadyAt && again.repositories.allSatisfy { !$0.committed })
+    }
 }

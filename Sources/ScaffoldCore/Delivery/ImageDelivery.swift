@@ -49,6 +49,8 @@ public struct ImageBumpRequest: Sendable {
 /// pinned for the source environment, copied as it is (a tag is never re-resolved),
 /// forward in the blueprint's promotion order only unless `force`.
 public struct ImagePromotionRequest: Sendable {
+    /// The service; `ImagePromotionRequest.allServices` promotes every service with a
+    /// digest recorded for `from`, in one commit.
     public var service: String
     public var from: String
     public var to: String
@@ -81,20 +83,37 @@ public struct ImagePromotionRequest: Sendable {
         self.author = author
         self.force = force
     }
+
+    /// The `service` of `promote --all`.
+    public static let allServices = "*"
+}
+
+/// One pin a bump or promotion set.
+public struct PinUpdate: Codable, Sendable, Equatable {
+    public var service: String
+    public var environment: String
+    public var region: String?
+    /// The digest pinned before (nil: none was).
+    public var from: String?
+    public var to: String
 }
 
 /// What a bump or promotion did: everything a bot needs to open a pull request.
 public struct ImageDeliveryReport: Codable, Sendable {
     /// `bump` or `promote`.
     public var action: String
+    /// The service (`*` for `promote --all`: `pins` lists each).
     public var service: String
     public var environment: String
     public var region: String?
     /// The source environment of a promotion.
     public var promotedFrom: String?
-    /// The digest pinned before (nil: none was).
+    /// The digest pinned before (nil: none was; nil for `promote --all`).
     public var from: String?
+    /// The digest pinned now (empty for `promote --all`).
     public var to: String
+    /// Every pin set, one per service (one for a bump or a single promotion).
+    public var pins: [PinUpdate]
     /// True when the pin already had this digest and every repository was up to date: nothing was written.
     public var alreadyAt: Bool
     /// The branch committed on, in every repository.
@@ -131,7 +150,7 @@ public enum ImageDelivery {
             blueprint: request.blueprint, blueprintRepository: request.blueprintRepository, overlays: request.overlays,
             ops: request.opsRepository, infra: request.infraRepository, base: request.base, branch: branch)
         let target = PinTarget(service: request.service, environment: request.environment, region: request.region)
-        return try deliver(target, digest: digest, action: "bump", promotedFrom: nil, context: context,
+        return try deliver([PinChange(target: target, digest: digest)], action: "bump", promotedFrom: nil, context: context,
                            author: request.author, force: request.force)
     }
 
@@ -144,25 +163,37 @@ public enum ImageDelivery {
             throw DeliveryError.blueprintNotInRepository(path: probe.blueprint.path, branch: probe.blueprintBase)
         }
         let loaded = try probe.blueprint.load(tree: probe.blueprint.repository.commit(baseTip).treeID, branch: probe.blueprintBase)
-        try PinTarget(service: request.service, environment: request.from, region: request.region).validate(in: loaded.base)
-        try PinTarget(service: request.service, environment: request.to, region: request.region).validate(in: loaded.base)
+        let all = request.service == ImagePromotionRequest.allServices
+        let services = all ? loaded.base.services.map(\.name).sorted() : [request.service]
+        for service in services {
+            try PinTarget(service: service, environment: request.from, region: request.region).validate(in: loaded.base)
+            try PinTarget(service: service, environment: request.to, region: request.region).validate(in: loaded.base)
+        }
         // Forward only: each environment receives what the one before it ran.
         let order = loaded.base.promotionOrder
         if !request.force, !(order.firstIndex(of: request.from).flatMap { from in order.firstIndex(of: request.to).map { from < $0 } } ?? false) {
             throw DeliveryError.promotionAgainstOrder(from: request.from, to: request.to, order: order)
         }
         let pins = loaded.base.pins
-        let source = request.region.map { pins.digest(service: request.service, environment: request.from, region: $0) }
-            ?? pins.digests[Pins.Key(service: request.service, environment: request.from)]
-        guard let source, let digest = try? ImageDigest.validate(source) else {
+        func source(_ service: String) -> String? {
+            let recorded = request.region.map { pins.digest(service: service, environment: request.from, region: $0) }
+                ?? pins.digests[Pins.Key(service: service, environment: request.from)]
+            return recorded.flatMap { try? ImageDigest.validate($0) }
+        }
+        // --all: every service with a digest recorded for the source (a service not yet
+        // pinned there is left out, and is not an error).
+        let changes = services.compactMap { service in
+            source(service).map { PinChange(target: PinTarget(service: service, environment: request.to, region: request.region), digest: $0) }
+        }
+        guard !changes.isEmpty else {
             throw DeliveryError.sourcePinMissing(service: request.service, environment: request.from, region: request.region)
         }
-        let branch = request.branch ?? "scaffold/promote/\(request.service)-\(request.from)-to-" +
-            branchStem(nil, request.to, request.region) + "-" + ImageDigest.short(digest)
+        let stem = all ? "all" : request.service
+        let identity = all ? String(ContentHash.sha256(changes.map(\.digest).joined(separator: "\n")).prefix(12)) : ImageDigest.short(changes[0].digest)
+        let branch = request.branch ?? "scaffold/promote/\(stem)-\(request.from)-to-" + branchStem(nil, request.to, request.region) + "-" + identity
         var context = probe
         context.branch = branch
-        let target = PinTarget(service: request.service, environment: request.to, region: request.region)
-        return try deliver(target, digest: digest, action: "promote", promotedFrom: request.from, context: context,
+        return try deliver(changes, action: "promote", promotedFrom: request.from, context: context,
                            author: request.author, force: request.force)
     }
 
@@ -170,6 +201,12 @@ public enum ImageDelivery {
 
     static func branchStem(_ service: String?, _ environment: String, _ region: String?) -> String {
         [service, environment, region].compactMap { $0 }.joined(separator: "-")
+    }
+
+    /// A pin and the digest it is set to.
+    struct PinChange {
+        var target: PinTarget
+        var digest: String
     }
 
     /// The pin to change.
@@ -279,7 +316,7 @@ public enum ImageDelivery {
         }
     }
 
-    static func deliver(_ target: PinTarget, digest: String, action: String, promotedFrom: String?, context: Context,
+    static func deliver(_ changes: [PinChange], action: String, promotedFrom: String?, context: Context,
                         author: Signature?, force: Bool) throws -> ImageDeliveryReport {
         let blueprintRepository = context.blueprint.repository
         let pinsPath = context.blueprint.pinsPath
@@ -290,9 +327,9 @@ public enum ImageDelivery {
         }
         let cache = RenderCache(blueprint: context.blueprint, branch: context.branch)
         let current = try cache.load(start.treeID)
-        try target.validate(in: current.base)
+        for change in changes { try change.target.validate(in: current.base) }
         let startPins = try blueprintRepository.fileContents(at: pinsPath, inTree: start.treeID)
-        let editedPins = try edit(startPins, target: target, digest: digest)
+        let editedPins = try edit(startPins, changes)
         let preview = try cache.load(start.treeID, pins: editedPins)
         let previewPlan = cache.render(preview)
         let guardrail = DeletionGuardrail(maxApplicationDeletions: preview.base.policy.maxApplicationDeletions, allowDeletions: false)
@@ -303,7 +340,7 @@ public enum ImageDelivery {
         }
 
         // 1. The pins file, in the blueprint repository.
-        var from = current.base.pins.digests[target.key]
+        var from = changes.map { current.base.pins.digests[$0.target.key] }
         var afterHash = Pipeline.contentHash(preview)
         var committedBlueprint: LoadedBlueprint?
         let blueprintDelivery = try GitWriter.write(
@@ -315,14 +352,15 @@ public enum ImageDelivery {
                 throw DeliveryError.blueprintNotInRepository(path: context.blueprint.path, branch: context.blueprintBase)
             }
             let loaded = try cache.load(parent.treeID)
-            try target.validate(in: loaded.base)
-            from = loaded.base.pins.digests[target.key]
-            guard from != digest else {
+            for change in changes { try change.target.validate(in: loaded.base) }
+            from = changes.map { loaded.base.pins.digests[$0.target.key] }
+            let pending = zip(changes, from).filter { $0.0.digest != $0.1 }.map(\.0)
+            guard !pending.isEmpty else {
                 afterHash = Pipeline.contentHash(loaded)
                 return nil
             }
             let existing = try blueprintRepository.fileContents(at: pinsPath, inTree: parent.treeID)
-            let pins = try edit(existing, target: target, digest: digest)
+            let pins = try edit(existing, pending)
             let after = try cache.load(parent.treeID, pins: pins)
             committedBlueprint = after
             afterHash = Pipeline.contentHash(after)
@@ -330,10 +368,10 @@ public enum ImageDelivery {
                 operations: [pinsPath: .write(pins)],
                 added: existing == nil ? [pinsPath] : [], changed: existing == nil ? [] : [pinsPath])
             let message = CommitMessage(
-                summary: summary(action, target, digest, promotedFrom: promotedFrom),
-                body: ["\(target.label): \(from ?? "(none)") → \(digest)"],
+                summary: summary(action, changes, promotedFrom: promotedFrom),
+                body: lines(changes, from),
                 added: application.added, changed: application.changed,
-                trailers: trailers(action, target, from: from, to: digest, loaded: after, hash: afterHash, files: 1)
+                trailers: trailers(action, changes, from: from, loaded: after, hash: afterHash, files: 1)
             ).text
             return (application, message)
         }
@@ -356,11 +394,10 @@ public enum ImageDelivery {
                 try GitWriter.checkRefusals(application.changes, force: force, guardrail: guardrail)
                 let hash = Pipeline.contentHash(loaded)
                 let message = CommitMessage(
-                    summary: summary(action, target, digest, promotedFrom: promotedFrom) + " (\(output.role.rawValue))",
-                    body: ["\(target.label): \(from ?? "(none)") → \(digest)", "",
-                           "Rendered from \(context.blueprint.path) at \(tip.id.hex)."],
+                    summary: summary(action, changes, promotedFrom: promotedFrom) + " (\(output.role.rawValue))",
+                    body: lines(changes, from) + ["", "Rendered from \(context.blueprint.path) at \(tip.id.hex)."],
                     changes: application.changes,
-                    trailers: trailers(action, target, from: from, to: digest, loaded: loaded, hash: hash,
+                    trailers: trailers(action, changes, from: from, loaded: loaded, hash: hash,
                                        files: application.added.count + application.changed.count + application.removed.count)
                         + [("Scaffold-Blueprint-Commit", tip.id.hex)]
                 ).text
@@ -369,39 +406,55 @@ public enum ImageDelivery {
             deliveries.append(delivery)
         }
 
-        let alreadyAt = from == digest && deliveries.allSatisfy { !$0.committed }
-        let title = summary(action, target, digest, promotedFrom: promotedFrom, capitalized: true)
+        let alreadyAt = zip(changes, from).allSatisfy { $0.0.digest == $0.1 } && deliveries.allSatisfy { !$0.committed }
+        let title = summary(action, changes, promotedFrom: promotedFrom, capitalized: true)
+        let pins = zip(changes, from).map { change, from in
+            PinUpdate(service: change.target.service, environment: change.target.environment, region: change.target.region,
+                      from: from, to: change.digest)
+        }
+        let single = changes.count == 1 ? changes.first : nil
         return ImageDeliveryReport(
-            action: action, service: target.service, environment: target.environment, region: target.region,
-            promotedFrom: promotedFrom, from: from, to: digest, alreadyAt: alreadyAt, branch: context.branch,
-            base: context.blueprintBase, title: title,
-            body: body(action: action, target: target, from: from, to: digest, promotedFrom: promotedFrom,
-                       deliveries: deliveries, hash: afterHash),
+            action: action, service: single?.target.service ?? ImagePromotionRequest.allServices,
+            environment: changes[0].target.environment, region: changes[0].target.region,
+            promotedFrom: promotedFrom, from: single == nil ? nil : from[0], to: single?.digest ?? "", pins: pins,
+            alreadyAt: alreadyAt, branch: context.branch, base: context.blueprintBase, title: title,
+            body: body(action: action, pins: pins, promotedFrom: promotedFrom, deliveries: deliveries, hash: afterHash),
             blueprintHash: afterHash, generatorVersion: ScaffoldVersion.current, repositories: deliveries)
     }
 
-    /// The pins file with the target set (a fresh file when there is none yet).
-    static func edit(_ existing: Data?, target: PinTarget, digest: String) throws -> Data {
-        let text = existing.map { String(decoding: $0, as: UTF8.self) }
+    /// The pins file with every change set (a fresh file when there is none yet).
+    static func edit(_ existing: Data?, _ changes: [PinChange]) throws -> Data {
+        var text = existing.map { String(decoding: $0, as: UTF8.self) }
             ?? "# Machine-owned: `scaffold bump` and `scaffold promote` rewrite this file.\napiVersion: scaffold.dev/v1\nkind: Pins\npins:\n"
-        return Data(try PinsEditor.setting(digest, service: target.service, entry: target.entry, in: text).utf8)
+        for change in changes {
+            text = try PinsEditor.setting(change.digest, service: change.target.service, entry: change.target.entry, in: text)
+        }
+        return Data(text.utf8)
     }
 
-    static func summary(_ action: String, _ target: PinTarget, _ digest: String, promotedFrom: String?, capitalized: Bool = false) -> String {
-        let short = "sha256:" + ImageDigest.short(digest)
+    /// `backend-api production: sha256:… → sha256:…`, one line per pin.
+    static func lines(_ changes: [PinChange], _ from: [String?]) -> [String] {
+        zip(changes, from).map { "\($0.0.target.label): \($0.1 ?? "(none)") → \($0.0.digest)" }
+    }
+
+    static func summary(_ action: String, _ changes: [PinChange], promotedFrom: String?, capitalized: Bool = false) -> String {
+        let target = changes[0].target
         let text: String
-        if let promotedFrom {
-            text = "promote \(target.service) from \(promotedFrom) to \(target.entry) (\(short))"
+        if changes.count > 1, let promotedFrom {
+            text = "promote \(changes.count) services from \(promotedFrom) to \(target.entry)"
+        } else if let promotedFrom {
+            text = "promote \(target.service) from \(promotedFrom) to \(target.entry) (sha256:\(ImageDigest.short(changes[0].digest)))"
         } else {
-            text = "bump \(target.service) in \(target.entry) to \(short)"
+            text = "bump \(target.service) in \(target.entry) to sha256:\(ImageDigest.short(changes[0].digest))"
         }
         return capitalized ? text.prefix(1).uppercased() + text.dropFirst() : "scaffold: " + text
     }
 
-    static func trailers(_ action: String, _ target: PinTarget, from: String?, to: String, loaded: LoadedBlueprint,
+    static func trailers(_ action: String, _ changes: [PinChange], from: [String?], loaded: LoadedBlueprint,
                          hash: String, files: Int) -> [(String, String)] {
-        [
-            ("Scaffold-\(action == "promote" ? "Promote" : "Bump")", "\(target.label) \(from ?? "none") -> \(to)"),
+        zip(changes, from).map { change, from in
+            ("Scaffold-\(action == "promote" ? "Promote" : "Bump")", "\(change.target.label) \(from ?? "none") -> \(change.digest)")
+        } + [
             ("Scaffold-Blueprint", loaded.blueprintName),
             ("Scaffold-Blueprint-Hash", "sha256:\(hash)"),
             ("Scaffold-Generator-Version", ScaffoldVersion.current),
@@ -409,16 +462,21 @@ public enum ImageDelivery {
         ]
     }
 
-    static func body(action: String, target: PinTarget, from: String?, to: String, promotedFrom: String?,
-                     deliveries: [RepositoryDelivery], hash: String) -> String {
+    static func body(action: String, pins: [PinUpdate], promotedFrom: String?, deliveries: [RepositoryDelivery], hash: String) -> String {
         var out = ""
+        let first = pins[0]
+        let entry = first.region.map { "\(first.environment)/\($0)" } ?? first.environment
         if let promotedFrom {
-            out += "Promotes **\(target.service)** from **\(promotedFrom)** to **\(target.entry)** with the digest recorded for \(promotedFrom) (no tag is resolved).\n\n"
+            let what = pins.count == 1 ? "**\(first.service)**" : "\(pins.count) services"
+            out += "Promotes \(what) from **\(promotedFrom)** to **\(entry)** with the digests recorded for \(promotedFrom) (no tag is resolved).\n\n"
         } else {
-            out += "Bumps **\(target.service)** in **\(target.entry)**\(target.region == nil ? " (every region without its own pin)" : "").\n\n"
+            out += "Bumps **\(first.service)** in **\(entry)**\(first.region == nil ? " (every region without its own pin)" : "").\n\n"
         }
         out += "| Pin | From | To |\n|---|---|---|\n"
-        out += "| `\(target.label)` | `\(from ?? "none")` | `\(to)` |\n\n"
+        for pin in pins {
+            out += "| `\(pin.service) \(pin.region.map { "\(pin.environment)/\($0)" } ?? pin.environment)` | `\(pin.from ?? "none")` | `\(pin.to)` |\n"
+        }
+        out += "\n"
         out += "### Changed files\n"
         for delivery in deliveries {
             out += "\n**\(delivery.role)** (`\(delivery.repository)`, `\(delivery.branch)` → `\(delivery.base)`)"
