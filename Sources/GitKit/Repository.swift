@@ -117,6 +117,15 @@ public final class Repository {
         try Commit(lookup: id, in: self)
     }
 
+    /// Whether `commit` is `ancestor` or has it in its history (libgit2's `git_graph_descendant_of`).
+    public func contains(_ ancestor: ObjectID, inHistoryOf commit: ObjectID) throws -> Bool {
+        if ancestor == commit { return true }
+        var descendant = commit.raw, older = ancestor.raw
+        let result = git_graph_descendant_of(pointer, &descendant, &older)
+        if result < 0 { try check(result, "git_graph_descendant_of") }
+        return result == 1
+    }
+
     /// The commit a revision names, in git's own revision syntax (libgit2's
     /// `git_revparse_single`): a full or abbreviated id, `HEAD`, a branch, a tag (peeled to
     /// its commit), `refs/...`, and suffixes such as `~2`, `^2` or `@{1}`.
