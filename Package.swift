@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "ScaffoldCore",
             dependencies: [
-                "BlueprintModel", "Templates", "Renderer", "GitKit", "MigrationRunner", "BringUp",
+                "BlueprintModel", "Templates", "Renderer", "GitKit", "MigrationRunner", "BringUp", "PolicyAudit",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

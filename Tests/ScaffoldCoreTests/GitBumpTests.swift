@@ -140,6 +140,11 @@ struct GitBumpTests {
         #expect(report.from == "sha256:768cde82e7396dae8856ede5393e10e23a037929b88954dcf75a5341a09946db")
         #expect(report.branch == "scaffold/promote/backend-api-staging-to-production-" + String(repeating: "4d", count: 6))
         #expect(report.title == "Promote backend-api from staging to production (sha256:4d4d4d4d4d4d)")
+        // The pull request says by meaning what the change does (the diff engine against main).
+        let access = try #require(report.access)
+        #expect(access.widening == 0 && access.neutral > 0 && access.text == "Image digests only; no access widened.", "\(access)")
+        #expect(report.body.contains("**Access:** Image digests only; no access widened."))
+        #expect(report.mergeOrder == ["blueprint", "ops"] && report.body.contains("Merge the blueprint pull request first, then ops"))
         let pins = try gitCLI(["show", "\(report.branch):blueprints/galaxy.pins.yaml"], in: fixture.blueprintRepo)
         #expect(pins.contains("    production: \(testDigest(77))\n"))
         #expect(try trailers(of: report.branch, in: fixture.opsRepo)["Scaffold-Promote"]?.hasSuffix("-> \(testDigest(77))") == true)
