@@ -28,6 +28,9 @@ struct DeliveryRepositoryOptions: ParsableArguments {
     @Option(help: "Author and committer as \"Name <email>\" (default: git config user.name/user.email).")
     var author: String?
 
+    @Flag(help: "Say in the report what the change does to access, by meaning (the diff engine against the base branch; about half a second more).")
+    var describeAccess = false
+
     @Flag(help: "Overwrite generated files edited by hand in the output repositories; with promote, also promote against the blueprint's promotion order (a rollback).")
     var force = false
 
@@ -54,7 +57,7 @@ struct BumpCommand: ParsableCommand {
                 blueprint: repositories.blueprint, blueprintRepository: repositories.blueprintRepo,
                 overlays: repositories.overlays, opsRepository: repositories.opsRepo,
                 infraRepository: repositories.infraRepo, base: repositories.base, branch: repositories.branch,
-                author: author, force: repositories.force))
+                author: author, force: repositories.force, describeAccess: repositories.describeAccess))
         }
         printDelivery(report, format: repositories.format)
     }

@@ -33,7 +33,7 @@ struct PromoteCommand: ParsableCommand {
                 blueprint: repositories.blueprint, blueprintRepository: repositories.blueprintRepo,
                 overlays: repositories.overlays, opsRepository: repositories.opsRepo,
                 infraRepository: repositories.infraRepo, base: repositories.base, branch: repositories.branch,
-                author: author, force: repositories.force))
+                author: author, force: repositories.force, describeAccess: repositories.describeAccess))
         }
         printDelivery(report, format: repositories.format)
     }

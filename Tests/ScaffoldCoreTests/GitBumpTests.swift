@@ -134,7 +134,7 @@ struct GitBumpTests {
 
         let report = try ImageDelivery.promote(ImagePromotionRequest(
             service: "backend-api", from: "staging", to: "production", blueprint: fixture.blueprint,
-            opsRepository: fixture.opsRepo, author: GitFixture.author))
+            opsRepository: fixture.opsRepo, author: GitFixture.author, describeAccess: true))
         #expect(report.action == "promote" && report.promotedFrom == "staging")
         #expect(report.to == testDigest(77))
         #expect(report.from == "sha256:768cde82e7396dae8856ede5393e10e23a037929b88954dcf75a5341a09946db")

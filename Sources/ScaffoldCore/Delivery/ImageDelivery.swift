@@ -24,11 +24,15 @@ public struct ImageBumpRequest: Sendable {
     public var branch: String?
     public var author: Signature?
     public var force: Bool
+    /// Say by meaning what the change does to access (``AccessSummary``): renders the base
+    /// too and runs the diff engine (about half a second on the example).
+    public var describeAccess: Bool
 
     public init(service: String, environment: String, region: String? = nil, digest: String, blueprint: String,
                 blueprintRepository: String? = nil, overlays: String? = nil, opsRepository: String,
                 infraRepository: String? = nil, base: String? = nil, branch: String? = nil,
-                author: Signature? = nil, force: Bool = false) {
+                author: Signature? = nil, force: Bool = false, describeAccess: Bool = false) {
+        self.describeAccess = describeAccess
         self.service = service
         self.environment = environment
         self.region = region
@@ -64,11 +68,14 @@ public struct ImagePromotionRequest: Sendable {
     public var branch: String?
     public var author: Signature?
     public var force: Bool
+    /// See ``ImageBumpRequest/describeAccess``.
+    public var describeAccess: Bool
 
     public init(service: String, from: String, to: String, region: String? = nil, blueprint: String,
                 blueprintRepository: String? = nil, overlays: String? = nil, opsRepository: String,
                 infraRepository: String? = nil, base: String? = nil, branch: String? = nil,
-                author: Signature? = nil, force: Bool = false) {
+                author: Signature? = nil, force: Bool = false, describeAccess: Bool = false) {
+        self.describeAccess = describeAccess
         self.service = service
         self.from = from
         self.to = to
@@ -129,7 +136,8 @@ public struct ImageDeliveryReport: Codable, Sendable {
     public var generatorVersion: String
     /// Blueprint, ops and (when given) infra repository, in that order.
     public var repositories: [RepositoryDelivery]
-    /// What the change does to access against the base branch, by meaning (the diff engine).
+    /// What the change does to access against the base branch, by meaning (the diff engine;
+    /// with `describeAccess` / `--describe-access` only).
     public var access: AccessSummary?
     /// The order to merge the pull requests in: the blueprint's first; ops and infra name
     /// the blueprint commit they were rendered from (`Scaffold-Blueprint-Commit`).
@@ -156,7 +164,7 @@ public enum ImageDelivery {
             ops: request.opsRepository, infra: request.infraRepository, base: request.base, branch: branch)
         let target = PinTarget(service: request.service, environment: request.environment, region: request.region)
         return try deliver([PinChange(target: target, digest: digest)], action: "bump", promotedFrom: nil, context: context,
-                           author: request.author, force: request.force)
+                           author: request.author, force: request.force, describeAccess: request.describeAccess)
     }
 
     /// Promotes the digest pinned for `from` to `to`.
@@ -199,7 +207,7 @@ public enum ImageDelivery {
         var context = probe
         context.branch = branch
         return try deliver(changes, action: "promote", promotedFrom: request.from, context: context,
-                           author: request.author, force: request.force)
+                           author: request.author, force: request.force, describeAccess: request.describeAccess)
     }
 
     // MARK: Internals
@@ -322,7 +330,7 @@ public enum ImageDelivery {
     }
 
     static func deliver(_ changes: [PinChange], action: String, promotedFrom: String?, context: Context,
-                        author: Signature?, force: Bool) throws -> ImageDeliveryReport {
+                        author: Signature?, force: Bool, describeAccess: Bool) throws -> ImageDeliveryReport {
         let blueprintRepository = context.blueprint.repository
         let pinsPath = context.blueprint.pinsPath
 
@@ -420,7 +428,7 @@ public enum ImageDelivery {
         let single = changes.count == 1 ? changes.first : nil
         // Against the base branch, which the pull requests merge into.
         var access: AccessSummary?
-        if let baseTip = try blueprintRepository.branchTip(context.blueprintBase),
+        if describeAccess, let baseTip = try blueprintRepository.branchTip(context.blueprintBase),
            let tip = try Context.start(blueprintRepository, branch: context.branch, base: context.blueprintBase) {
             let before = try cache.load(try blueprintRepository.commit(baseTip).treeID)
             let after = try cache.load(tip.treeID)
