@@ -54,6 +54,7 @@ public enum ObjectStoreUsers {
         "http://\(DataStores.host(store)):\(store.port)"
     }
 
+    /// The client's user name on the store (see ``User/accessKey``).
     public static func accessKey(_ client: Client) -> String {
         switch client {
         case .service(let name): name
