@@ -210,11 +210,10 @@ import Testing
                 #expect(valueFile.contains("/\(scope.name)/"), "values are per environment and region")
                 #expect(sources.last?["ref"]?.scalarText == "values")
             }
-            // Backups stay in the region: Velero's location is the region's own MinIO (which
-            // answers in its default S3 region, as every client of it signs).
+            // Backups stay in the region: Velero's location is the region's own MinIO.
             let location = try #require(objects.first { GitOps.kind($0) == "BackupStorageLocation" })
             #expect(location["spec"]?["config"]?["s3Url"]?.scalarText == "http://objects.data-objects.svc.cluster.local:9000")
-            #expect(location["spec"]?["config"]?["region"]?.scalarText == ObjectStoreUsers.region)
+            #expect(location["spec"]?["config"]?["region"]?.scalarText == scope.region)
             #expect(location["spec"]?["objectStorage"]?["bucket"]?.scalarText == "backups")
             let schedule = try #require(objects.first { GitOps.kind($0) == "Schedule" })
             #expect(schedule["spec"]?["schedule"]?.scalarText == "0 2 * * *")

@@ -37,7 +37,7 @@ public enum Backups {
                 ("accessMode", "ReadWrite"),
                 ("objectStorage", .map([("bucket", .string(backup.bucket)), ("prefix", .string(veleroPrefix))])),
                 ("config", .sortedStrings([
-                    "region": ObjectStoreUsers.region,
+                    "region": context.scope.region,
                     "s3ForcePathStyle": "true",
                     "s3Url": ObjectStoreUsers.endpoint(store),
                 ])),

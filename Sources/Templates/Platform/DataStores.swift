@@ -163,7 +163,7 @@ public enum DataStores {
                 backups += [
                     ("endpointURL", .string(ObjectStoreUsers.endpoint(backupStore))),
                     ("provider", "s3"),
-                    ("s3", .map([("region", .string(ObjectStoreUsers.region)), ("bucket", .string(backup.bucket)),
+                    ("s3", .map([("region", .string(context.scope.region)), ("bucket", .string(backup.bucket)),
                                  ("path", .string("/\(Backups.postgresqlPrefix(store))"))])),
                     ("secret", .map([("create", false), ("name", .string(backupSecret(store)))])),
                     ("wal", .map([("compression", "gzip")])),

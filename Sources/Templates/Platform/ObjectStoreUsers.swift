@@ -39,7 +39,9 @@ public enum ObjectStoreUsers {
         public var policy: String { "\(accessKey).access" }
     }
 
-    /// The region MinIO answers in: its default, as the chart configures none.
+    /// The S3 region services sign with: MinIO's default. The chart configures no region,
+    /// so MinIO accepts any; the backup writers keep the cluster's region name, which the
+    /// audit reads as where their backups go.
     public static let region = "us-east-1"
     /// What an application (and a backup writer, below its prefix) may do with objects.
     public static let objectActions = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"]
