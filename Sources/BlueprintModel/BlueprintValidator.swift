@@ -149,6 +149,11 @@ public enum BlueprintValidator {
                         d.error("data store `\(name)` (\(store.kind.rawValue)) listens on \(store.port), not \(port)", at: dependency.location,
                                 hint: "remove `port` or use \(store.port)")
                     }
+                    if store.kind == .minio, blueprint.applicationBuckets(of: store).isEmpty {
+                        d.error("service `\(service.name)` depends on data store `\(name)`, which has no bucket for applications", at: dependency.location,
+                                hint: store.buckets.isEmpty ? "add `buckets` to the store"
+                                    : "add a bucket to its `buckets`: the backup bucket is for the backup writers only")
+                    }
                 }
             }
             let generated = Dictionary(blueprint.storeCredentials(of: service).map { ($0.name, $0) }) { first, _ in first }

@@ -3,14 +3,17 @@
 /// a declared secret of the same name) and the documentation.
 ///
 /// A service that uses exactly one store of a kind gets the conventional prefix
-/// (`DATABASE_` for PostgreSQL, `REDIS_` for Redis); otherwise the store's name
-/// (`ANALYTICS_DB_PASSWORD`), as the connection settings in the ConfigMap are named.
+/// (`DATABASE_` for PostgreSQL, `REDIS_` for Redis, `S3_` for MinIO); otherwise the
+/// store's name (`ANALYTICS_DB_PASSWORD`), as the connection settings in the ConfigMap are named.
 public struct StoreCredential: Sendable, Equatable {
     public enum Item: Sendable, Equatable {
         /// The password of the user the store's server is configured with for this client.
         case password
         /// The CA certificate (PEM) that verifies the server's certificate.
         case certificateAuthority
+        /// The secret access key of the MinIO user this client is (its access key id is
+        /// the service's name, a setting, not a secret).
+        case secretAccessKey
     }
     /// The secret's name: the file name, and the environment variable with `environment` delivery.
     public var name: String
@@ -41,8 +44,14 @@ extension Blueprint {
         }
     }
 
-    /// What `service` receives for its data-store dependencies, sorted by name. MinIO
-    /// clients receive no generated credential yet (their keys are declared secrets).
+    /// The buckets of a MinIO store its application clients may use: all of them but the
+    /// backup bucket, which only the backup writers reach. Sorted.
+    public func applicationBuckets(of store: DataStore) -> [String] {
+        let backupBucket = backup.flatMap { $0.store == store.name ? $0.bucket : nil }
+        return Set(store.buckets).subtracting(backupBucket.map { [$0] } ?? []).sorted()
+    }
+
+    /// What `service` receives for its data-store dependencies, sorted by name.
     public func storeCredentials(of service: Service) -> [StoreCredential] {
         var result: [String: StoreCredential] = [:]
         for dependency in service.dependsOn {
@@ -58,7 +67,7 @@ extension Blueprint {
                     result["\(prefix)_CA_CERT"] = StoreCredential(name: "\(prefix)_CA_CERT", store: name, item: .certificateAuthority, prefix: prefix)
                 }
             case .minio:
-                break
+                result["\(prefix)_SECRET_ACCESS_KEY"] = StoreCredential(name: "\(prefix)_SECRET_ACCESS_KEY", store: name, item: .secretAccessKey, prefix: prefix)
             }
         }
         return result.values.sorted { $0.name < $1.name }

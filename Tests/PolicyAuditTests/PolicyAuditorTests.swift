@@ -108,11 +108,18 @@ import Testing
         let platformAPI = "ops/cluster/apps/production-es/platform-api.yaml"
         let outside = try #require(subject.tree.files[platformAPI])
             .replacingOccurrences(of: "value: /var/run/secrets/scaffold/JWT_SECRET\n", with: "value: /tmp/JWT_SECRET\n")
+        // An access key id names a user and passes; its secret, or an access key, in a ConfigMap does not.
+        let backendAPI = "ops/cluster/apps/production-es/backend-api.yaml"
+        let literal = try #require(subject.tree.files[backendAPI])
+        #expect(literal.contains("  S3_ACCESS_KEY_ID: backend-api\n"))
+        let leaked = literal.replacingOccurrences(of: "  S3_ACCESS_KEY_ID: backend-api\n",
+                                                  with: "  S3_ACCESS_KEY_ID: backend-api\n  S3_SECRET_ACCESS_KEY: hunter2\n  ARCHIVE_ACCESS_KEY: hunter2\n")
         let tree = subject.tree.replacing(path, with: secret).replacing(tfvars, with: (subject.tree.files[tfvars] ?? "") + "db_password = \"hunter2\"\n")
-            .replacing(platformAPI, with: outside)
+            .replacing(platformAPI, with: outside).replacing(backendAPI, with: leaked)
         let report = pipeline.audit(try subject.with(tree: tree))
         let check = try #require(report.checks.first { $0.id == "no-secret-values" })
         #expect(check.failures.map(\.detail).sorted() == [
+            "ConfigMap backend-api-config sets ARCHIVE_ACCESS_KEY", "ConfigMap backend-api-config sets S3_SECRET_ACCESS_KEY",
             "Deployment platform-api sets JWT_SECRET_FILE in env", "Secret leaked carries stringData values", "db_password has a literal value",
         ])
         #expect(!AuditFormatter.render(report, as: .json).contains("hunter2"), "evidence never repeats a secret")

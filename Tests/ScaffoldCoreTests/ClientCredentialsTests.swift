@@ -173,4 +173,170 @@ import TestSupport
                     "\(blueprint): Redis \(checkedRedis) (TLS \(checkedRedisTLS)), migrations \(checkedMigrations)")
         }
     }
+
+    // MARK: MinIO
+
+    /// A MinIO store as its chart is configured: users (access key → Secret, key, policy)
+    /// and what each policy allows.
+    struct ObjectStore {
+        struct User { var secret: String; var secretKey: String; var policy: String }
+        struct Allowed: Equatable { var objectActions: Set<String>; var objects: Set<String>; var bucketActions: Set<String>; var buckets: Set<String> }
+        var namespace: String
+        var users: [String: User]
+        var policies: [String: Allowed]
+
+        init?(namespace: String, values: ManifestValue) {
+            guard values["buckets"] != nil, values["mode"] != nil else { return nil }
+            self.namespace = namespace
+            users = [:]
+            for user in values["users"]?.items ?? [] {
+                guard let accessKey = user["accessKey"]?.string else { continue }
+                users[accessKey] = User(secret: user["existingSecret"]?.string ?? "", secretKey: user["existingSecretKey"]?.string ?? "",
+                                        policy: user["policy"]?.string ?? "")
+            }
+            policies = [:]
+            for policy in values["policies"]?.items ?? [] {
+                var allowed = Allowed(objectActions: [], objects: [], bucketActions: [], buckets: [])
+                for statement in policy["statements"]?.items ?? [] where (statement["effect"]?.string ?? "Allow") == "Allow" {
+                    let actions = Set((statement["actions"]?.items ?? []).compactMap(\.string))
+                    for resource in (statement["resources"]?.items ?? []).compactMap(\.string) {
+                        if resource.contains("/") {
+                            allowed.objects.insert(resource); allowed.objectActions.formUnion(actions)
+                        } else {
+                            allowed.buckets.insert(resource); allowed.bucketActions.formUnion(actions)
+                        }
+                    }
+                }
+                policies[policy["name"]?.string ?? ""] = allowed
+            }
+        }
+
+        /// What the user may do, when it is a user of this store with a policy.
+        func allowed(_ accessKey: String) -> Allowed? { users[accessKey].flatMap { policies[$0.policy] } }
+    }
+
+    static let applicationObjectActions: Set<String> = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    static let bucketActions: Set<String> = ["s3:ListBucket", "s3:GetBucketLocation"]
+
+    /// The MinIO namespace an endpoint URL points at (`http://objects.data-objects.svc.cluster.local:9000`).
+    static func namespace(ofEndpoint url: String) -> String? {
+        let host = url.replacingOccurrences(of: "http://", with: "").split(separator: ":").first ?? ""
+        let parts = host.split(separator: ".")
+        return parts.count > 2 ? String(parts[1]) : nil
+    }
+
+    /// Every MinIO client (a service, CloudNativePG's backups, Velero) logs in as a user of the
+    /// server it calls, with the secret key that user is created from (the same secret-store
+    /// key), and that user's policy allows exactly the client's buckets (a backup writer: its
+    /// prefix of the backup bucket); every user of a server has such a client.
+    @Test(arguments: blueprints)
+    func everyObjectStoreClientIsAUserOfItsServerWithExactlyItsBuckets(_ blueprint: String) throws {
+        let loaded = try Pipeline.load(blueprint: TestTools.packageRoot.appendingPathComponent(blueprint).path)
+        let backupBucket = loaded.base.backup?.bucket
+        var checkedServices = 0, checkedPostgres = 0, checkedVelero = 0
+        for cluster in try Self.clusters(blueprint) {
+            let label = "\(blueprint) \(cluster.name)"
+            let stores = Dictionary(uniqueKeysWithValues: cluster.values.compactMap { name, values in
+                ObjectStore(namespace: name, values: values).map { (name, $0) }
+            })
+            var clients: [String: Set<String>] = [:]  // namespace → access keys with a client
+
+            /// The client's secret key is the key its user is created from.
+            func expectSameSecret(_ store: ObjectStore, _ user: String, remote: String?, _ what: String) throws {
+                let server = try #require(store.users[user], "\(label) \(what): no user \(user) on \(store.namespace)")
+                let serverKey = cluster.remoteKeys(store.namespace, server.secret)[server.secretKey]
+                #expect(serverKey != nil, "\(label): no ExternalSecret writes \(store.namespace)/\(server.secret) \(server.secretKey)")
+                #expect(remote != nil && remote == serverKey, "\(label) \(what): its secret key is not \(user)'s on \(store.namespace)")
+                clients[store.namespace, default: []].insert(user)
+            }
+
+            // Services: settings in the ConfigMap, the secret key in the service's Secret.
+            for deployment in cluster.objects where deployment.kind == "Deployment" && deployment.namespace == ServiceWorkloads.namespace {
+                let container = try #require(deployment.body["spec"]?["template"]?["spec"]?["containers"]?.items.first)
+                let configMap = try #require(container["envFrom"]?.items.first?["configMapRef"]?["name"]?.string)
+                let config = cluster.object("ConfigMap", ServiceWorkloads.namespace, configMap)?.body["data"]?.stringMap ?? [:]
+                let secretKeys = cluster.remoteKeys(ServiceWorkloads.namespace, "\(deployment.name)-secrets")
+                let environment = Set((container["env"]?.items ?? []).compactMap { $0["name"]?.string })
+                let service = try #require(loaded.base.service(deployment.name))
+                let minioDependencies = service.dependsOn.filter {
+                    if case .dataStore(let name) = $0.target { return loaded.base.dataStore(name)?.kind == .minio }
+                    return false
+                }
+                let prefixes = config.keys.filter { $0.hasSuffix("_ACCESS_KEY_ID") }.map { String($0.dropLast("_ACCESS_KEY_ID".count)) }
+                #expect(prefixes.count == minioDependencies.count, "\(label) \(deployment.name): \(prefixes) for \(minioDependencies.count) MinIO stores")
+                for prefix in prefixes {
+                    let endpoint = try #require(config["\(prefix)_ENDPOINT"], "\(label) \(deployment.name)")
+                    #expect(endpoint.hasPrefix("http://") && endpoint.hasSuffix(":9000"), "\(label): \(endpoint)")
+                    let namespace = try #require(Self.namespace(ofEndpoint: endpoint))
+                    let store = try #require(stores[namespace], "\(label) \(deployment.name): \(endpoint) is no MinIO store")
+                    let user = try #require(config["\(prefix)_ACCESS_KEY_ID"])
+                    #expect(user == deployment.name, "\(label): the access key id is the service's name")
+                    #expect(config["\(prefix)_REGION"] == ObjectStoreUsers.region, "\(label)")
+                    try expectSameSecret(store, user, remote: secretKeys["\(prefix)_SECRET_ACCESS_KEY"], "\(deployment.name)")
+                    #expect(environment.contains("\(prefix)_SECRET_ACCESS_KEY_FILE") || environment.contains("\(prefix)_SECRET_ACCESS_KEY"), "\(label)")
+                    let buckets = (config["\(prefix)_BUCKET"] ?? config["\(prefix)_BUCKETS"] ?? "").split(separator: ",").map(String.init)
+                    #expect(!buckets.isEmpty && (config["\(prefix)_BUCKET"] == nil) == (buckets.count > 1), "\(label): \(buckets)")
+                    if let backup = loaded.base.backup, namespace == ClusterNamespaces.dataStore(backup.store) {
+                        #expect(!buckets.contains(backup.bucket), "\(label) \(deployment.name): an application is given the backup bucket")
+                    }
+                    #expect(store.allowed(user) == ObjectStore.Allowed(
+                        objectActions: Self.applicationObjectActions, objects: Set(buckets.map { "arn:aws:s3:::\($0)/*" }),
+                        bucketActions: Self.bucketActions, buckets: Set(buckets.map { "arn:aws:s3:::\($0)" })),
+                            "\(label) \(deployment.name): \(String(describing: store.allowed(user)))")
+                    checkedServices += 1
+                }
+            }
+
+            // CloudNativePG: its backup Secret names a user of the backup store, limited to its path.
+            for (name, values) in cluster.values where values["backups"]?["enabled"]?.bool == true {
+                let backups = try #require(values["backups"])
+                let namespace = try #require(Self.namespace(ofEndpoint: backups["endpointURL"]?.string ?? ""))
+                let store = try #require(stores[namespace], "\(label) \(name): backups go to no MinIO store")
+                let secret = try #require(backups["secret"]?["name"]?.string)
+                let template = cluster.template(name, secret)
+                let user = try #require(template["ACCESS_KEY_ID"], "\(label) \(secret)")
+                let field = (template["ACCESS_SECRET_KEY"] ?? "").replacingOccurrences(of: "{{ .", with: "").replacingOccurrences(of: " }}", with: "")
+                try expectSameSecret(store, user, remote: cluster.remoteKeys(name, secret)[field], "\(name) backups")
+                let bucket = try #require(backups["s3"]?["bucket"]?.string)
+                let path = try #require(backups["s3"]?["path"]?.string)
+                #expect(bucket == backupBucket, "\(label)")
+                #expect(store.allowed(user) == ObjectStore.Allowed(
+                    objectActions: Self.applicationObjectActions, objects: ["arn:aws:s3:::\(bucket)\(path)/*"],
+                    bucketActions: Self.bucketActions, buckets: ["arn:aws:s3:::\(bucket)"]), "\(label) \(name)")
+                checkedPostgres += 1
+            }
+
+            // Velero: its BackupStorageLocation's credential names a user of the backup store, limited to its prefix.
+            for location in cluster.objects where location.kind == "BackupStorageLocation" {
+                let spec = try #require(location.body["spec"])
+                let namespace = try #require(Self.namespace(ofEndpoint: spec["config"]?["s3Url"]?.string ?? ""))
+                let store = try #require(stores[namespace], "\(label): Velero writes to no MinIO store")
+                let secret = try #require(spec["credential"]?["name"]?.string)
+                let file = try #require(cluster.template(location.namespace ?? "", secret)[spec["credential"]?["key"]?.string ?? ""])
+                let lines = Dictionary(uniqueKeysWithValues: file.split(separator: "\n").compactMap { line -> (String, String)? in
+                    let pair = line.split(separator: "=", maxSplits: 1).map(String.init)
+                    return pair.count == 2 ? (pair[0], pair[1]) : nil
+                })
+                let user = try #require(lines["aws_access_key_id"])
+                let field = (lines["aws_secret_access_key"] ?? "").replacingOccurrences(of: "{{ .", with: "").replacingOccurrences(of: " }}", with: "")
+                try expectSameSecret(store, user, remote: cluster.remoteKeys(location.namespace ?? "", secret)[field], "Velero")
+                let bucket = try #require(spec["objectStorage"]?["bucket"]?.string)
+                let prefix = try #require(spec["objectStorage"]?["prefix"]?.string)
+                #expect(bucket == backupBucket, "\(label)")
+                #expect(store.allowed(user) == ObjectStore.Allowed(
+                    objectActions: Self.applicationObjectActions, objects: ["arn:aws:s3:::\(bucket)/\(prefix)/*"],
+                    bucketActions: Self.bucketActions, buckets: ["arn:aws:s3:::\(bucket)"]), "\(label) Velero")
+                checkedVelero += 1
+            }
+
+            // No user without a client, no policy without a user.
+            for (namespace, store) in stores {
+                #expect(Set(store.users.keys) == clients[namespace] ?? [], "\(label) \(namespace): users without a client")
+                #expect(Set(store.users.values.map(\.policy)) == Set(store.policies.keys), "\(label) \(namespace)")
+            }
+        }
+        let hasMinIO = loaded.base.dataStores.contains { $0.kind == .minio }
+        #expect((checkedPostgres > 0 && checkedVelero > 0 && checkedServices > 0) == hasMinIO,
+                "\(blueprint): services \(checkedServices), PostgreSQL backups \(checkedPostgres), Velero \(checkedVelero)")
+    }
 }

@@ -60,10 +60,20 @@ import TestSupport
         #expect(jwt.consumers.map(\.description) == ["Deployment apps/platform-api"])
         #expect(jwt.command.hasPrefix("openssl rand -hex 32 | vault kv put -mount=secret staging/es/galaxy/platform-api/jwt-secret value=-"))
 
-        // One backup credential feeds CNPG and Velero: one key, two Secrets, both charts.
-        let backup = try #require(keys["staging/es/galaxy/data/objects/backup-secret-access-key"])
-        #expect(backup.secrets.count == 2)
-        #expect(Set(backup.consumers.map(\.name)) == ["data-postgres", "velero"])
+        // Each MinIO user's secret key is one key in two Secrets: the one the MinIO chart
+        // creates the user from, and the client's own (a backup writer's chart, a service's pods).
+        let prefix = "staging/es/galaxy/data/objects"
+        let velero = try #require(keys["\(prefix)/backup-users/velero/secret-access-key"])
+        #expect(velero.secrets == ["data-objects/objects-user-backup.velero secretKey", "velero/velero-object-store-credentials secretKey"])
+        #expect(Set(velero.consumers.map(\.name)) == ["data-objects", "velero"])
+        let postgres = try #require(keys["\(prefix)/backup-users/postgresql-postgres/secret-access-key"])
+        #expect(postgres.secrets == ["data-objects/objects-user-backup.postgresql-postgres secretKey", "data-postgres/postgres-backup-credentials secretKey"])
+        #expect(Set(postgres.consumers.map(\.name)) == ["data-objects", "data-postgres"])
+        let service = try #require(keys["\(prefix)/users/backend-api/secret-access-key"])
+        #expect(service.recipe == "random-hex" && service.bytes == 20, "40 hex characters: MinIO's longest generated secret key")
+        #expect(service.secrets == ["apps/backend-api-secrets S3_SECRET_ACCESS_KEY", "data-objects/objects-user-backend-api secretKey"])
+        #expect(Set(service.consumers.map(\.description)) == ["Application argocd/data-objects", "Deployment apps/backend-api"])
+        #expect(!keys.keys.contains { $0.contains("backend-api/s3-secret-key") || $0.hasSuffix("backup-secret-access-key") })
 
         // Ingress certificates come from cert-manager: no certificate or key of a public host
         // is a secret-store entry (the data stores' own server certificates still are).

@@ -35,7 +35,13 @@ import Testing
         let values = DataStores.values(try Self.store("objects", context), context)
         #expect(values["postJob"]?["nodeSelector"]?[Residency.nodeLabel]?.scalarText == "es")
         #expect(values["nodeSelector"]?[Residency.nodeLabel]?.scalarText == "es")
-        #expect(values["users"]?.items.isEmpty == true, "no default console user")
+        // One user per client, none of them the chart's default `console` user or an admin.
+        let users = values["users"]?.items ?? []
+        #expect(users.compactMap { $0["accessKey"]?.scalarText } == ["backend-ai", "backend-api", "backup.postgresql-postgres", "backup.velero"])
+        #expect(users.allSatisfy { $0["secretKey"] == nil && $0["existingSecret"] != nil }, "secret keys come from Secrets only")
+        let policies = values["policies"]?.items.compactMap { $0["name"]?.scalarText } ?? []
+        #expect(Set(users.compactMap { $0["policy"]?.scalarText }) == Set(policies))
+        #expect(!policies.contains { ["consoleAdmin", "readwrite", "readonly", "writeonly", "diagnostics"].contains($0) })
     }
 
     @Test func kubePrometheusStackLeavesCRDsAndKubeSystemAlone() throws {
@@ -70,8 +76,9 @@ import Testing
         let externalSecrets = secrets.filter { $0["kind"]?.scalarText == "ExternalSecret" }
         // Grafana's admin, the backup credentials of Velero and PostgreSQL, PostgreSQL's migrator,
         // application role, server certificate and CA, Redis' password and HAProxy's TLS
-        // certificate (galaxy's cache has `tls`), MinIO's root.
-        #expect(externalSecrets.count == 10)
+        // certificate (galaxy's cache has `tls`), MinIO's root and its four users' secret keys
+        // (backend-api, backend-ai, the PostgreSQL backup writer, Velero).
+        #expect(externalSecrets.count == 14)
         for secret in externalSecrets {
             #expect(secret["metadata"]?["annotations"]?[SyncWave.annotation]?.scalarText == "-16", "\(GitOps.name(secret))")
         }
@@ -188,6 +195,98 @@ import Testing
             #expect(crds.count == 10)
             #expect(crds.allSatisfy { GitOps.kind($0) == "CustomResourceDefinition" })
         }
+    }
+
+    /// The minio chart rendered with the generated values creates exactly the generated
+    /// users, each from a Secret an ExternalSecret of the store's namespace writes (with the
+    /// key the Job reads), attaches each its own policy, and every policy, as the chart
+    /// writes it (JSON), grants object and bucket actions on the store's own buckets only.
+    @Test func minioChartCreatesEveryUserFromAGeneratedSecret() throws {
+        let renderChart = TestTools.sharedRoot.appendingPathComponent("tools/render-chart").path
+        guard FileManager.default.fileExists(atPath: renderChart), try TestTools.require("python3") else {
+            Issue.record("render-chart or python3 missing: charts not rendered (CI fails here)")
+            return
+        }
+        var checkedUsers = 0
+        for blueprint in ["blueprints/galaxy.yaml", "blueprints/harbor/harbor.yaml"] {
+            let loaded = try BlueprintLoader.load(path: TestTools.packageRoot.appendingPathComponent(blueprint).path)
+            let folder = try TemporaryDirectory(prefix: "minio-users")
+            try GitOps.writeOps(Generator.plan(for: loaded), to: folder.url)
+            for context in ClusterContext.all(loaded) where ["dev-local-tr", "staging-es", "production-ch"].contains(context.scope.name) {
+                for store in context.dataStores where store.kind == .minio {
+                    let label = "\(blueprint) \(context.scope.name) \(store.name)"
+                    let name = DataStores.applicationName(store)
+                    let namespace = ClusterNamespaces.dataStore(store.name)
+                    let values = folder.url.appendingPathComponent(DataStores.valuesPath(store, context.scope)).path
+                    let chart = DataStores.chart(for: store.kind)
+                    let result = try TestTools.run("python3", [renderChart, TestTools.sharedRoot.appendingPathComponent("charts/\(chart.chart)-\(chart.version)").path,
+                                                              "--values", values, "--release", name, "--namespace", namespace, "--skip-tests",
+                                                              "--api-versions", "monitoring.coreos.com/v1"])
+                    try #require(result.succeeded, "\(label): \(result.stderr)")
+                    let rendered = try GitOps.documents(result.stdout)
+
+                    // The Secrets the generated ExternalSecrets of the namespace write, with their keys.
+                    var produced: [String: Set<String>] = [:]
+                    for external in DataStores.objects(store, context) where GitOps.kind(external) == "ExternalSecret" {
+                        let target = external["spec"]?["target"]?["name"]?.scalarText ?? GitOps.name(external)
+                        produced[target] = Set((external["spec"]?["data"]?.items ?? []).compactMap { $0["secretKey"]?.scalarText })
+                    }
+                    let generatedUsers = ObjectStoreUsers.users(store, context)
+
+                    // The post-install Job projects each user's Secret; every one is produced, with the key it reads.
+                    let job = try #require(rendered.first { GitOps.kind($0) == "Job" && GitOps.name($0) == "\(store.name)-post-job" }, "\(label)")
+                    let pod = try #require(job["spec"]?["template"]?["spec"])
+                    let configuration = try #require(pod["volumes"]?.items.first { $0["name"]?.scalarText == "minio-configuration" })
+                    var projected: [String: Set<String>] = [:]
+                    for source in configuration["projected"]?["sources"]?.items ?? [] {
+                        guard let secret = source["secret"], let secretName = secret["name"]?.scalarText else { continue }
+                        let keys: [String] = (secret["items"]?.items ?? []).compactMap { $0["key"]?.scalarText }
+                        projected[secretName, default: []].formUnion(keys)
+                    }
+                    for (secret, keys) in projected {
+                        let made = try #require(produced[secret], "\(label): the Job reads Secret \(secret), which no ExternalSecret writes")
+                        #expect(keys.isSubset(of: made), "\(label): \(secret) lacks \(keys.subtracting(made))")
+                    }
+                    #expect(Set(projected.keys) == Set([DataStores.rootSecret(store)] + generatedUsers.map { ObjectStoreUsers.secretName(store, $0) }), "\(label)")
+                    #expect((pod["initContainers"]?.items ?? []).contains(where: { $0["name"]?.scalarText == "minio-make-policy" }) == !generatedUsers.isEmpty, "\(label)")
+                    #expect((pod["containers"]?.items ?? []).contains(where: { $0["name"]?.scalarText == "minio-make-user" }) == !generatedUsers.isEmpty, "\(label)")
+
+                    // The scripts: each user added with the secret key from its Secret and its own policy attached.
+                    let configMap = try #require(rendered.first { GitOps.kind($0) == "ConfigMap" && GitOps.name($0) == store.name })
+                    let addUser = configMap["data"]?["add-user"]?.scalarText ?? ""
+                    let addPolicy = configMap["data"]?["add-policy"]?.scalarText ?? ""
+                    let lines = Set((addUser + "\n" + addPolicy).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+                    for (index, user) in generatedUsers.enumerated() {
+                        let secret = ObjectStoreUsers.secretName(store, user)
+                        #expect(addUser.contains("echo \(user.accessKey) > $MINIO_ACCESSKEY_SECRETKEY_TMP\ncat /config/secrets/\(secret)/\(ObjectStoreUsers.secretKeyField) >> $MINIO_ACCESSKEY_SECRETKEY_TMP"),
+                                "\(label): \(user.accessKey)")
+                        #expect(lines.contains("createUser \(user.policy)"), "\(label): \(user.accessKey)")
+                        #expect(lines.contains("createPolicy \(user.policy) policy_\(index)"), "\(label)")
+
+                        // The policy document the chart writes: valid JSON, Allow only, this store's buckets only.
+                        let text = try #require(configMap["data"]?["policy_\(index).json"]?.scalarText, "\(label) policy_\(index)")
+                        let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(label)")
+                        let statements = try #require(document["Statement"] as? [[String: Any]])
+                        var objects: Set<String> = [], buckets: Set<String> = []
+                        for statement in statements {
+                            #expect(statement["Effect"] as? String == "Allow")
+                            let actions = Set(statement["Action"] as? [String] ?? [])
+                            let resources = statement["Resource"] as? [String] ?? []
+                            #expect(actions.allSatisfy { $0.hasPrefix("s3:") && !$0.contains("*") && !$0.contains("Bucket") || ObjectStoreUsers.bucketActions.contains($0) },
+                                    "\(label) \(user.policy): \(actions)")
+                            for resource in resources {
+                                if resource.contains("/") { objects.insert(resource) } else { buckets.insert(resource) }
+                            }
+                        }
+                        #expect(objects == Set(user.grants.map { "arn:aws:s3:::\($0.bucket)/\($0.prefix.isEmpty ? "" : "\($0.prefix)/")*" }), "\(label) \(user.policy)")
+                        #expect(buckets.isSubset(of: Set(store.buckets.map { "arn:aws:s3:::\($0)" })) && !buckets.isEmpty, "\(label) \(user.policy)")
+                        checkedUsers += 1
+                    }
+                    #expect(configMap["data"]?["policy_\(generatedUsers.count).json"] == nil, "\(label): a policy of no user")
+                }
+            }
+        }
+        #expect(checkedUsers >= 8, "users checked: \(checkedUsers)")
     }
 
     struct PodSpec {

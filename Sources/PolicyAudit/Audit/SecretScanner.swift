@@ -18,7 +18,10 @@ public enum SecretScanner {
     static let secretWords = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "PRIVATE_KEY", "PRIVATEKEY", "API_KEY", "APIKEY", "ACCESS_KEY", "CREDENTIAL"]
 
     static func looksSecret(_ key: String) -> Bool {
-        let upper = key.uppercased().replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_")
+        var upper = key.uppercased().replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_")
+        // An access key *id* names a user (`S3_ACCESS_KEY_ID: backend-api`), it is not a
+        // secret; its secret is `…SECRET_ACCESS_KEY`. AWS's own ids are caught by pattern.
+        if upper.hasSuffix("ACCESS_KEY_ID") { upper.removeLast("ACCESS_KEY_ID".count) }
         return secretWords.contains { upper.contains($0) }
     }
 

@@ -5,18 +5,28 @@ import Renderer
 /// BackupStorageLocation (the backup store's bucket, in-cluster endpoint) and one
 /// Schedule covering the workload and tenant namespaces, volumes included
 /// (file-system backup). Nothing is copied out of the region.
+///
+/// Each backup writer is a MinIO user of its own, limited to its prefix of the backup
+/// bucket (``ObjectStoreUsers``): Velero below ``veleroPrefix``, CloudNativePG below
+/// ``postgresqlPrefix(_:)`` for each PostgreSQL store.
 public enum Backups {
     public static let credentialsSecret = "velero-object-store-credentials"
     public static let locationName = "regional"
+    /// Where Velero writes in the backup bucket.
+    public static let veleroPrefix = "velero"
+
+    /// Where CloudNativePG writes a PostgreSQL store's base backups and WAL in the backup bucket.
+    public static func postgresqlPrefix(_ store: DataStore) -> String { "postgresql/\(store.name)" }
 
     public static func objects(_ context: ClusterContext) -> [YAMLNode] {
-        guard let store = context.backupStore, let backup = context.blueprint.backup else { return [] }
+        guard let store = context.backupStore, let backup = context.blueprint.backup,
+              let user = ObjectStoreUsers.user(.velero, on: store, context) else { return [] }
         let namespace = ClusterNamespaces.velero
-        let keys = DataStores.backupKeys(context, store)
+        let field = ObjectStoreUsers.secretKeyField
         let credentials = ExternalSecrets.object(
             name: credentialsSecret, namespace: namespace, context: context, component: "backup",
-            data: [("accessKey", keys.accessKey), ("secretKey", keys.secretKey)],
-            template: ["cloud": "[default]\naws_access_key_id={{ .accessKey }}\naws_secret_access_key={{ .secretKey }}\n"],
+            data: [(field, ObjectStoreUsers.secretKey(context, store, .velero))],
+            template: ["cloud": "[default]\naws_access_key_id=\(user.accessKey)\naws_secret_access_key={{ .\(field) }}\n"],
             wave: SyncWave.secrets)
         let location = K8s.object("velero.io/v1", "BackupStorageLocation", name: locationName, namespace: namespace,
                                   labels: context.labels(name: locationName, component: "backup"),
@@ -25,11 +35,11 @@ public enum Backups {
                 ("provider", "aws"),
                 ("default", true),
                 ("accessMode", "ReadWrite"),
-                ("objectStorage", .map([("bucket", .string(backup.bucket)), ("prefix", "velero")])),
+                ("objectStorage", .map([("bucket", .string(backup.bucket)), ("prefix", .string(veleroPrefix))])),
                 ("config", .sortedStrings([
                     "region": context.scope.region,
                     "s3ForcePathStyle": "true",
-                    "s3Url": "http://\(DataStores.host(store)):\(store.port)",
+                    "s3Url": ObjectStoreUsers.endpoint(store),
                 ])),
                 ("credential", .map([("name", .string(credentialsSecret)), ("key", "cloud")])),
             ])),

@@ -4,7 +4,8 @@ import Renderer
 /// The data stores of a region, each an Argo CD Application (project `data`) of a
 /// pinned chart in its own namespace `data-<store>`, with its credentials from the
 /// secret store: PostgreSQL as a CloudNativePG cluster (WAL and base backups to the
-/// region's own object store), Redis with Sentinel behind HAProxy, MinIO.
+/// region's own object store), Redis with Sentinel behind HAProxy, MinIO with a user
+/// and a least-privilege policy per client (``ObjectStoreUsers``).
 public enum DataStores {
     public static func chart(for kind: DataStore.Kind) -> ChartPin {
         switch kind {
@@ -45,12 +46,6 @@ public enum DataStores {
     public static func proxyTLSSecret(_ store: DataStore) -> String { "\(store.name)-haproxy-tls" }
     static let proxyPEM = "redis.pem"
 
-    /// Secret-store keys of the object store's backup credentials (shared by CloudNativePG and Velero).
-    public static func backupKeys(_ context: ClusterContext, _ backup: DataStore) -> (accessKey: SecretStoreKey, secretKey: SecretStoreKey) {
-        (.platform(context, "data", backup.name, "backup-access-key-id", .random(bytes: 10)),
-         .platform(context, "data", backup.name, "backup-secret-access-key", .random(bytes: 20)))
-    }
-
     /// The migrator role's password (shared by the store and every migration Job).
     public static func migratorPasswordKey(_ context: ClusterContext, _ store: DataStore) -> SecretStoreKey {
         .platform(context, "data", store.name, "migrator-password", .random(bytes: 24))
@@ -58,7 +53,8 @@ public enum DataStores {
 
     /// The password of the user a client logs in as: PostgreSQL's application role (a
     /// CloudNativePG managed role), Redis' `requirepass`. One key per user, read by the
-    /// server and by every client.
+    /// server and by every client. (A MinIO client is a user of its own:
+    /// ``ObjectStoreUsers/secretKey(_:_:_:)``.)
     public static func clientPasswordKey(_ context: ClusterContext, _ store: DataStore) -> SecretStoreKey {
         switch store.kind {
         case .postgresql: .platform(context, "data", store.name, "app-password", .random(bytes: 24))
@@ -117,11 +113,15 @@ public enum DataStores {
             objects.append(ExternalSecrets.object(
                 name: serverCASecret(store), namespace: namespace, context: context, component: "data-store",
                 data: [("authority", certificate.authority)], template: ["ca.crt": "{{ .authority }}"], wave: SyncWave.secrets))
-            if let backup = context.backupStore {
-                let keys = backupKeys(context, backup)
+            // The backup writer's own MinIO user: its name, and its secret key from the key
+            // the backup store creates the user with.
+            let writer = ObjectStoreUsers.Client.postgresqlBackup(store: store.name)
+            if let backup = context.backupStore, let user = ObjectStoreUsers.user(writer, on: backup, context) {
                 objects.append(ExternalSecrets.object(
                     name: backupSecret(store), namespace: namespace, context: context, component: "data-store",
-                    data: [("ACCESS_KEY_ID", keys.accessKey), ("ACCESS_SECRET_KEY", keys.secretKey)], wave: SyncWave.secrets))
+                    data: [(ObjectStoreUsers.secretKeyField, ObjectStoreUsers.secretKey(context, backup, writer))],
+                    template: ["ACCESS_KEY_ID": user.accessKey, "ACCESS_SECRET_KEY": "{{ .\(ObjectStoreUsers.secretKeyField) }}"],
+                    wave: SyncWave.secrets))
             }
         case .redis:
             objects.append(ExternalSecrets.object(
@@ -138,6 +138,7 @@ public enum DataStores {
             objects.append(ExternalSecrets.object(
                 name: rootSecret(store), namespace: namespace, context: context, component: "data-store",
                 data: [("rootUser", key("root-user", 8)), ("rootPassword", key("root-password", 24))], wave: SyncWave.secrets))
+            objects += ObjectStoreUsers.externalSecrets(store, context)
         }
         return objects
     }
@@ -160,9 +161,10 @@ public enum DataStores {
             var backups: [(String, YAMLNode)] = [("enabled", .bool(context.backupStore != nil))]
             if let backupStore = context.backupStore, let backup = context.blueprint.backup {
                 backups += [
-                    ("endpointURL", .string("http://\(host(backupStore)):\(backupStore.port)")),
+                    ("endpointURL", .string(ObjectStoreUsers.endpoint(backupStore))),
                     ("provider", "s3"),
-                    ("s3", .map([("region", .string(context.scope.region)), ("bucket", .string(backup.bucket)), ("path", .string("/postgresql/\(store.name)"))])),
+                    ("s3", .map([("region", .string(context.scope.region)), ("bucket", .string(backup.bucket)),
+                                 ("path", .string("/\(Backups.postgresqlPrefix(store))"))])),
                     ("secret", .map([("create", false), ("name", .string(backupSecret(store)))])),
                     ("wal", .map([("compression", "gzip")])),
                     ("data", .map([("compression", "gzip")])),
@@ -241,6 +243,7 @@ public enum DataStores {
             ])
         case .minio:
             let distributed = replicas > 1
+            let users = ObjectStoreUsers.values(store, context)
             var pairs: [(String, YAMLNode)] = [
                 ("fullnameOverride", .string(store.name)),
                 ("mode", distributed ? "distributed" : "standalone"),
@@ -254,8 +257,10 @@ public enum DataStores {
                 })),
                 ("nodeSelector", nodeSelector),
                 ("resources", size(.dataStore)),
-                // No built-in `console` user with the chart's well-known password.
-                ("users", []),
+                // One user per client, each with its own least-privilege policy; no built-in
+                // `console` user with the chart's well-known password.
+                ("users", users.users),
+                ("policies", users.policies),
                 // The post-install Job creating the buckets: region nodes, sized, like the server.
                 ("postJob", .map([("nodeSelector", nodeSelector)])),
             ]

@@ -8,7 +8,8 @@ import Renderer
 ///
 /// The Secret is mounted read-only at ``directory``; each entry is a file and, with
 /// `secretDelivery: files`, `<NAME>_FILE` names it. The connection settings that are not
-/// secret (user, TLS mode, where the CA file is) go to the ConfigMap.
+/// secret (user or access key id, TLS mode, where the CA file is, endpoint, bucket) go to
+/// the ConfigMap.
 public enum ServiceCredentials {
     /// Where the service's Secret is mounted.
     public static let directory = "/var/run/secrets/scaffold"
@@ -35,6 +36,8 @@ public enum ServiceCredentials {
                 entries.append(Entry(name: credential.name, key: DataStores.clientPasswordKey(context, store), isFileOnly: false))
             case .certificateAuthority:
                 entries.append(Entry(name: credential.name, key: DataStores.serverCertificateKeys(context, store).authority, isFileOnly: true))
+            case .secretAccessKey:
+                entries.append(Entry(name: credential.name, key: ObjectStoreUsers.secretKey(context, store, .service(service.name)), isFileOnly: false))
             }
         }
         return entries.sorted { $0.name < $1.name }
@@ -45,21 +48,32 @@ public enum ServiceCredentials {
 
     /// The non-secret connection settings of the service's data stores, for its ConfigMap:
     /// `<PREFIX>_USER`, `<PREFIX>_SSLMODE` and `<PREFIX>_SSLROOTCERT` for PostgreSQL (libpq's
-    /// names); `<PREFIX>_TLS` and `<PREFIX>_CACERT` for a Redis store with `tls` (redis-cli's).
+    /// names); `<PREFIX>_TLS` and `<PREFIX>_CACERT` for a Redis store with `tls` (redis-cli's);
+    /// `<PREFIX>_ENDPOINT`, `<PREFIX>_REGION`, `<PREFIX>_ACCESS_KEY_ID` and the service's
+    /// bucket, `<PREFIX>_BUCKET` (or `<PREFIX>_BUCKETS`, comma-separated, when it has several)
+    /// for MinIO.
     public static func settings(_ service: Service, _ context: ClusterContext) -> [String: String] {
         var settings: [String: String] = [:]
-        for credential in context.blueprint.storeCredentials(of: service) where credential.item == .certificateAuthority {
+        for credential in context.blueprint.storeCredentials(of: service) {
             guard let store = context.dataStore(credential.store) else { continue }
-            switch store.kind {
-            case .postgresql:
-                settings["\(credential.prefix)_USER"] = DataStores.applicationRole
-                settings["\(credential.prefix)_SSLMODE"] = "verify-full"
-                settings["\(credential.prefix)_SSLROOTCERT"] = path(credential.name)
-            case .redis:
-                settings["\(credential.prefix)_TLS"] = "true"
-                settings["\(credential.prefix)_CACERT"] = path(credential.name)
-            case .minio:
-                break
+            let prefix = credential.prefix
+            switch (store.kind, credential.item) {
+            case (.postgresql, .certificateAuthority):
+                settings["\(prefix)_USER"] = DataStores.applicationRole
+                settings["\(prefix)_SSLMODE"] = "verify-full"
+                settings["\(prefix)_SSLROOTCERT"] = path(credential.name)
+            case (.redis, .certificateAuthority):
+                settings["\(prefix)_TLS"] = "true"
+                settings["\(prefix)_CACERT"] = path(credential.name)
+            case (.minio, .secretAccessKey):
+                guard let user = ObjectStoreUsers.user(.service(service.name), on: store, context) else { continue }
+                let buckets = user.grants.map(\.bucket)
+                settings["\(prefix)_ENDPOINT"] = ObjectStoreUsers.endpoint(store)
+                settings["\(prefix)_REGION"] = ObjectStoreUsers.region
+                settings["\(prefix)_ACCESS_KEY_ID"] = user.accessKey
+                settings[buckets.count == 1 ? "\(prefix)_BUCKET" : "\(prefix)_BUCKETS"] = buckets.joined(separator: ",")
+            default:
+                continue
             }
         }
         return settings

@@ -118,9 +118,6 @@ public enum ServiceWorkloads {
             data["REDIS_HOST"] = DataStores.host(only[0].0)
             data["REDIS_PORT"] = String(only[0].1)
         }
-        if let only = storesByKind[.minio], only.count == 1 {
-            data["S3_ENDPOINT"] = "http://\(DataStores.host(only[0].0)):\(only[0].1)"
-        }
         data.merge(ServiceCredentials.settings(service, context)) { _, credential in credential }
         for (name, value) in service.config { data[name] = value }
         return data
