@@ -1,6 +1,9 @@
 internal import CLibGit2
 import Foundation
 
+/// Fetch and push through libgit2 (the ground of remote `--ops-repo` URLs, issue #15; not
+/// wired into the delivery commands yet).
+///
 /// How scaffold authenticates to a remote: a token for https (sent as the password of
 /// HTTP basic authentication, as GitHub, GitLab and Gitea accept it), an ssh key through
 /// ssh-agent or a key file. Never printed or logged: ``description`` names the kind only.
@@ -16,8 +19,8 @@ public struct RemoteCredentials: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        [token != nil ? "token" : nil, sshKeyFile != nil ? "ssh key file" : nil].compactMap { $0 }.joined(separator: ", ").isEmpty
-            ? "anonymous or ssh-agent" : [token != nil ? "token" : nil, sshKeyFile != nil ? "ssh key file" : nil].compactMap { $0 }.joined(separator: ", ")
+        let kinds = [token != nil ? "token" : nil, sshKeyFile != nil ? "ssh key file" : nil].compactMap { $0 }
+        return kinds.isEmpty ? "anonymous or ssh-agent" : kinds.joined(separator: ", ")
     }
 }
 
