@@ -3,7 +3,8 @@ import Foundation
 import ScaffoldCore
 
 /// Where the blueprint and the output repositories are, for bump and promote.
-struct DeliveryRepositoryOptions: ParsableArguments {
+/// Where a command reads the blueprint from: a file inside a repository (bump, promote, check).
+struct CommittedBlueprintOptions: ParsableArguments {
     @Option(help: "The blueprint file, inside its repository's work tree (or relative to --blueprint-repo).")
     var blueprint: String
 
@@ -12,6 +13,10 @@ struct DeliveryRepositoryOptions: ParsableArguments {
 
     @Option(help: "The overlays folder (default: overlays/ beside the blueprint, else ../overlays).")
     var overlays: String?
+}
+
+struct DeliveryRepositoryOptions: ParsableArguments {
+    @OptionGroup var source: CommittedBlueprintOptions
 
     @Option(help: "The ops repository to commit the re-rendered output into.")
     var opsRepo: String
@@ -54,8 +59,8 @@ struct BumpCommand: ParsableCommand {
         let report = try runDelivery {
             try ImageDelivery.bump(ImageBumpRequest(
                 service: service, environment: env, region: region, digest: digest,
-                blueprint: repositories.blueprint, blueprintRepository: repositories.blueprintRepo,
-                overlays: repositories.overlays, opsRepository: repositories.opsRepo,
+                blueprint: repositories.source.blueprint, blueprintRepository: repositories.source.blueprintRepo,
+                overlays: repositories.source.overlays, opsRepository: repositories.opsRepo,
                 infraRepository: repositories.infraRepo, base: repositories.base, branch: repositories.branch,
                 author: author, force: repositories.force, describeAccess: repositories.describeAccess))
         }

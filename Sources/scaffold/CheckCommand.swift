@@ -12,12 +12,7 @@ struct CheckCommand: ParsableCommand {
             files a regeneration would add, change or remove, files in scaffold's way. Exit 1 on drift.
             """)
 
-    @Option(help: "The blueprint file, inside its repository's work tree (or relative to --blueprint-repo).")
-    var blueprint: String
-    @Option(help: "The blueprint repository, when it is bare; --blueprint is then a path inside it.")
-    var blueprintRepo: String?
-    @Option(help: "The overlays folder (default: overlays/ beside the blueprint, else ../overlays).")
-    var overlays: String?
+    @OptionGroup var source: CommittedBlueprintOptions
     @Option(help: "The ops repository.") var opsRepo: String
     @Option(help: "The infra repository (optional).") var infraRepo: String?
     @Option(help: "The branch to check in every repository (default: each repository's HEAD branch).") var branch: String?
@@ -25,7 +20,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let report = try runDelivery {
-            try DriftCheck.run(DriftCheckRequest(blueprint: blueprint, blueprintRepository: blueprintRepo, overlays: overlays,
+            try DriftCheck.run(DriftCheckRequest(blueprint: source.blueprint, blueprintRepository: source.blueprintRepo, overlays: source.overlays,
                                                  opsRepository: opsRepo, infraRepository: infraRepo, branch: branch))
         }
         switch format {

@@ -30,8 +30,8 @@ struct PromoteCommand: ParsableCommand {
         let report = try runDelivery {
             try ImageDelivery.promote(ImagePromotionRequest(
                 service: service ?? ImagePromotionRequest.allServices, from: from, to: to, region: region,
-                blueprint: repositories.blueprint, blueprintRepository: repositories.blueprintRepo,
-                overlays: repositories.overlays, opsRepository: repositories.opsRepo,
+                blueprint: repositories.source.blueprint, blueprintRepository: repositories.source.blueprintRepo,
+                overlays: repositories.source.overlays, opsRepository: repositories.opsRepo,
                 infraRepository: repositories.infraRepo, base: repositories.base, branch: repositories.branch,
                 author: author, force: repositories.force, describeAccess: repositories.describeAccess))
         }
