@@ -4,9 +4,13 @@ import Foundation
 /// Written as text on purpose: it is a hand-owned starting point full of comments,
 /// not generated output.
 public enum StarterBlueprint {
+    /// The JSON Schema file `init` writes beside the blueprint, which its first line points
+    /// editors at (yaml-language-server resolves the path relative to the blueprint).
+    public static let schemaFile = "blueprint.schema.json"
+
     public static func blueprint(name: String) -> String {
         """
-        # yaml-language-server: $schema=https://scaffold.dev/schemas/blueprint-v1.json
+        # yaml-language-server: $schema=\(schemaFile)
         # A scaffold blueprint. Reference: docs/blueprint.md. Check it with `scaffold validate`.
         apiVersion: scaffold.dev/v1
 

@@ -12,7 +12,7 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit",
         abstract: "Check access invariants of one revision and write change evidence.")
 
-    @Argument(help: "A revision of the blueprint repository (default: the working files).")
+    @Argument(help: "A revision of the blueprint repository, or a blueprint file (default: the working files).")
     var revision: String?
 
     @Option(help: "The blueprint repository, for a revision.")
@@ -34,7 +34,11 @@ struct AuditCommand: ParsableCommand {
         let pipeline = AuditPipeline.scaffold
         let report: AuditReport
         do {
-            let subject = try revision.map { try pipeline.subject(repository: repo, revision: $0, blueprint: blueprint) }
+            // `scaffold audit blueprints/x.yaml`: a file is the working files' blueprint, not a revision.
+            var isDirectory: ObjCBool = false
+            let file = revision.flatMap { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue ? $0 : nil }
+            let subject = try file.map { try pipeline.subject(blueprint: $0, overlays: overlays) }
+                ?? revision.map { try pipeline.subject(repository: repo, revision: $0, blueprint: blueprint) }
                 ?? pipeline.subject(blueprint: blueprint, overlays: overlays)
             report = pipeline.audit(subject)
             if let evidence {

@@ -27,9 +27,12 @@ struct InitCommand: ParsableCommand {
         for existing in [path, pins] where FileManager.default.fileExists(atPath: existing) {
             throw CommandFailure(code: 2, message: "\(existing) already exists; not overwriting it")
         }
+        let schema = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(StarterBlueprint.schemaFile)
         try Data(StarterBlueprint.blueprint(name: name).utf8).write(to: URL(fileURLWithPath: path))
         try Data(StarterBlueprint.pins().utf8).write(to: URL(fileURLWithPath: pins))
-        print("wrote \(path) and \(pins)\nnext: scaffold validate \(path)")
+        // The schema of this scaffold: rewritten by each init, like generated output.
+        try Data(ScaffoldCommands.schema().utf8).write(to: schema, options: .atomic)
+        print("wrote \(path), \(pins) and \(schema.path) (the schema editors complete from)\nnext: scaffold validate \(path)")
     }
 }
 

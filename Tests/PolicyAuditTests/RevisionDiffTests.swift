@@ -104,6 +104,10 @@ import TestSupport
         let head = try git(["rev-parse", "HEAD"], in: root).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(bundle.source.revision == head && bundle.source.blueprint == "blueprints/galaxy.yaml" && bundle.passed)
 
+        // A blueprint file as the argument is the working files, not a revision named like a path.
+        let file = try TestTools.run(scaffold, ["audit", repo.blueprint])
+        #expect(file.status == 0 && file.stdout.contains("8 passed, 0 failed"), "\(file.stdout)\(file.stderr)")
+
         let unknown = try TestTools.run(scaffold, ["diff", "--from", "nope", "--to", "HEAD", "--repo", root])
         #expect(unknown.status == 1 && unknown.stderr.contains("unknown revision `nope`"), "\(unknown.stderr)")
     }

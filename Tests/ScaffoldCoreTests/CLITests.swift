@@ -110,6 +110,22 @@ import TestSupport
         let validate = try TestTools.run(scaffold, ["validate", path])
         #expect(validate.succeeded, "\(validate.stderr)")
         #expect(try TestTools.run(scaffold, ["init", path]).status == 2)
+        // Its first line points editors at a schema that exists: the one `scaffold schema` prints.
+        let first = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").first ?? ""
+        let reference = try #require(first.split(separator: "$schema=").last.map(String.init))
+        let schema = directory.url.appendingPathComponent(reference)
+        #expect(try String(contentsOf: schema, encoding: .utf8) == TestTools.run(scaffold, ["schema"]).stdout)
+    }
+
+    /// The example's `$schema` comment points at `docs/blueprint.schema.json`: it is committed,
+    /// and it is exactly what `scaffold schema` prints (regenerate with `scaffold schema > docs/blueprint.schema.json`).
+    @Test func theExampleSchemaCommentPointsAtTheCommittedSchema() throws {
+        let galaxy = TestTools.packageRoot.appendingPathComponent("blueprints/galaxy.yaml")
+        let first = try String(contentsOf: galaxy, encoding: .utf8).split(separator: "\n").first ?? ""
+        let reference = try #require(first.split(separator: "$schema=").last.map(String.init))
+        #expect(reference == "../docs/blueprint.schema.json")
+        let committed = try String(contentsOf: galaxy.deletingLastPathComponent().appendingPathComponent(reference), encoding: .utf8)
+        #expect(committed == (try TestTools.run(scaffold, ["schema"]).stdout))
     }
 
     // MARK: Helpers
