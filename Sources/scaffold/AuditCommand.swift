@@ -18,8 +18,8 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "The blueprint repository, for a revision.")
     var repo: String = "."
 
-    @Option(help: "The blueprint (a path inside the repository for a revision).")
-    var blueprint: String = "blueprints/galaxy.yaml"
+    @Option(help: "The blueprint (a path inside the repository for a revision; default: the one blueprint found in blueprints/ or at the top).")
+    var blueprint: String?
 
     @Option(help: "The overlays folder, for working files (default: overlays/ beside the blueprint, else ../overlays).")
     var overlays: String?
@@ -34,12 +34,17 @@ struct AuditCommand: ParsableCommand {
         let pipeline = AuditPipeline.scaffold
         let report: AuditReport
         do {
+            let found = { () throws -> String in
+                if let blueprint { return blueprint }
+                let relative = try BlueprintDiscovery.find(in: repo)
+                return revision == nil ? URL(fileURLWithPath: repo).appendingPathComponent(relative).path : relative
+            }
             // `scaffold audit blueprints/x.yaml`: a file is the working files' blueprint, not a revision.
             var isDirectory: ObjCBool = false
             let file = revision.flatMap { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue ? $0 : nil }
             let subject = try file.map { try pipeline.subject(blueprint: $0, overlays: overlays) }
-                ?? revision.map { try pipeline.subject(repository: repo, revision: $0, blueprint: blueprint) }
-                ?? pipeline.subject(blueprint: blueprint, overlays: overlays)
+                ?? revision.map { try pipeline.subject(repository: repo, revision: $0, blueprint: found()) }
+                ?? pipeline.subject(blueprint: found(), overlays: overlays)
             report = pipeline.audit(subject)
             if let evidence {
                 let files = try AuditPipeline.writeEvidence(report, to: evidence)

@@ -25,8 +25,8 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "The blueprint repository, for revisions.")
     var repo: String = "."
 
-    @Option(help: "The blueprint's path inside the repository, for revisions.")
-    var blueprint: String = "blueprints/galaxy.yaml"
+    @Option(help: "The blueprint's path inside the repository, for revisions (default: the one blueprint found in blueprints/ or at the top).")
+    var blueprint: String?
 
     @Option(help: "text, markdown, json, sarif or junit.")
     var format: DiffFormatter.Format = .text
@@ -43,6 +43,7 @@ struct DiffCommand: ParsableCommand {
         let start = ContinuousClock.now
         let report: DiffReport
         do {
+            let blueprint = try blueprint ?? BlueprintDiscovery.find(in: repo)
             let old = try pipeline.subject(from, repository: repo, blueprint: blueprint)
             let new = try pipeline.subject(to, repository: repo, blueprint: blueprint)
             report = pipeline.diff(from: old, to: new)
