@@ -101,7 +101,9 @@ public final class DevSession: @unchecked Sendable {
             var environment: [String: String] = [:]
             if plan.transport == .redis {
                 guard let redisServer = Self.which("redis-server") else {
-                    throw StartError(description: "the blueprint uses Redis (CONFIG_TRANSPORT: redis) but `redis-server` is not installed")
+                    throw StartError(description: "the blueprint uses Redis (CONFIG_TRANSPORT: redis) but `redis-server` is not installed\n"
+                        + "  hint: install it (`apt-get install redis-server`; `scripts/install-deps.sh --test` installs it with PostgreSQL), "
+                        + "or use PostgreSQL's NOTIFY: `CONFIG_TRANSPORT: postgres` in the local environment's overlay")
                 }
                 let port = try LoopbackPort.free()
                 progress("starting redis-server on 127.0.0.1:\(port)")
