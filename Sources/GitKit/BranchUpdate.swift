@@ -28,12 +28,12 @@ extension Repository {
         let newCommit = try commit(commitID)
 
         var followWorkTree: (baseline: Tree, target: Tree)?
-        var workTreeLock: WorkTreeLock?
+        var workTreeLock: FileLock?
         defer { workTreeLock?.release() }
         if !isBare, try headBranch == branch {
             // Writers that bring the work tree along take turns, so one's dry run
             // never sees another's half-finished checkout.
-            workTreeLock = try WorkTreeLock(gitDirectory: gitDirectory)
+            workTreeLock = try FileLock.workTree(gitDirectory: gitDirectory)
             let baseline = try expected.map { try commit($0).tree() } ?? emptyTree()
             let target = try newCommit.tree()
             let conflicts = try checkoutConflicts(from: baseline, to: target)

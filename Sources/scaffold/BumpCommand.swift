@@ -8,7 +8,7 @@ struct CommittedBlueprintOptions: ParsableArguments {
     @Option(help: "The blueprint file, inside its repository's work tree (or relative to --blueprint-repo).")
     var blueprint: String
 
-    @Option(help: "The blueprint repository, when it is bare; --blueprint is then a path inside it.")
+    @Option(help: "The blueprint repository, when it is bare or remote (a URL: https, ssh, git, file); --blueprint is then a path inside it.")
     var blueprintRepo: String?
 
     @Option(help: "The overlays folder (default: overlays/ beside the blueprint, else ../overlays).")
@@ -18,11 +18,13 @@ struct CommittedBlueprintOptions: ParsableArguments {
 struct DeliveryRepositoryOptions: ParsableArguments {
     @OptionGroup var source: CommittedBlueprintOptions
 
-    @Option(help: "The ops repository to commit the re-rendered output into.")
+    @Option(help: "The ops repository to commit the re-rendered output into (local path or remote URL).")
     var opsRepo: String
 
-    @Option(help: "The infra repository (optional).")
+    @Option(help: "The infra repository (optional; local path or remote URL).")
     var infraRepo: String?
+
+    @OptionGroup var remote: RemoteRepositoryOptions
 
     @Option(help: "The branch a new branch starts from (default: each repository's HEAD branch).")
     var base: String?
@@ -56,14 +58,17 @@ struct BumpCommand: ParsableCommand {
 
     func run() throws {
         let author = try GitRepositoryOptions(author: repositories.author).signature
-        let report = try runDelivery {
-            try ImageDelivery.bump(ImageBumpRequest(
-                service: service, environment: env, region: region, digest: digest,
-                blueprint: repositories.source.blueprint, blueprintRepository: repositories.source.blueprintRepo,
-                overlays: repositories.source.overlays, opsRepository: repositories.opsRepo,
-                infraRepository: repositories.infraRepo, base: repositories.base, branch: repositories.branch,
-                author: author, force: repositories.force, describeAccess: repositories.describeAccess))
+        var (report, pushes) = try repositories.remote.run {
+            try runDelivery {
+                try ImageDelivery.bump(ImageBumpRequest(
+                    service: service, environment: env, region: region, digest: digest,
+                    blueprint: repositories.source.blueprint, blueprintRepository: repositories.source.blueprintRepo,
+                    overlays: repositories.source.overlays, opsRepository: repositories.opsRepo,
+                    infraRepository: repositories.infraRepo, base: repositories.base, branch: repositories.branch,
+                    author: author, force: repositories.force, describeAccess: repositories.describeAccess))
+            }
         }
+        report.pushes = pushes
         printDelivery(report, format: repositories.format)
     }
 }
@@ -87,6 +92,7 @@ func printDelivery(_ report: ImageDeliveryReport, format: OutputFormat) {
                 : "no change on \(delivery.branch)"
             print("  \(delivery.role): \(what)")
         }
+        printPushes(report.pushes)
     }
 }
 

@@ -13,15 +13,20 @@ struct CheckCommand: ParsableCommand {
             """)
 
     @OptionGroup var source: CommittedBlueprintOptions
-    @Option(help: "The ops repository.") var opsRepo: String
-    @Option(help: "The infra repository (optional).") var infraRepo: String?
+    @Option(help: "The ops repository (local path or remote URL).") var opsRepo: String
+    @Option(help: "The infra repository (optional; local path or remote URL).") var infraRepo: String?
+    @Option(help: "Where remote repositories are mirrored (default: $XDG_CACHE_HOME/scaffold/repositories, else ~/.cache/scaffold/repositories).")
+    var cache: String?
     @Option(help: "The branch to check in every repository (default: each repository's HEAD branch).") var branch: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
 
     func run() throws {
+        // Read-only: remotes are fetched into the cache, nothing is pushed.
         let report = try runDelivery {
-            try DriftCheck.run(DriftCheckRequest(blueprint: source.blueprint, blueprintRepository: source.blueprintRepo, overlays: source.overlays,
-                                                 opsRepository: opsRepo, infraRepository: infraRepo, branch: branch))
+            try Remotes.run(RemoteOptions(cacheDirectory: cache, push: false)) {
+                try DriftCheck.run(DriftCheckRequest(blueprint: source.blueprint, blueprintRepository: source.blueprintRepo, overlays: source.overlays,
+                                                     opsRepository: opsRepo, infraRepository: infraRepo, branch: branch))
+            }.result
         }
         switch format {
         case .json:

@@ -98,9 +98,10 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var options: BlueprintOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var git: GitRepositoryOptions
+    @OptionGroup var remote: RemoteRepositoryOptions
 
     func run() throws {
-        if git.opsRepo != nil { return try git.generate(options, output) }
+        if git.opsRepo != nil { return try git.generate(options, output, remote: remote) }
         Console.progress("rendering \(options.blueprint)…")
         let report = try ScaffoldCommands.generate(GenerationOptions(
             blueprint: options.blueprint, overlays: options.overlays, output: output.out,

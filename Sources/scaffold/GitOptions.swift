@@ -3,13 +3,40 @@ import Foundation
 import GitKit
 import ScaffoldCore
 
+/// `--cache`, `--no-push`: how repositories given as remote URLs are handled.
+struct RemoteRepositoryOptions: ParsableArguments {
+    @Option(help: "Where remote repositories are mirrored (default: $XDG_CACHE_HOME/scaffold/repositories, else ~/.cache/scaffold/repositories).")
+    var cache: String?
+
+    @Flag(inversion: .prefixedNo, help: "Push the committed branches to remote repositories (--no-push keeps the commits in the cache).")
+    var push = true
+
+    var options: RemoteOptions { RemoteOptions(cacheDirectory: cache, push: push) }
+
+    /// Runs `body` with remote repositories mirrored, then pushes what it committed
+    /// (retrying on a push race); local repositories are used as they are.
+    func run<R>(_ body: () throws -> R) throws -> (R, [RemotePush]) {
+        let run = try runDelivery { try Remotes.run(options, body) }
+        return (run.result, run.pushes)
+    }
+}
+
+/// One line per branch a run moved in a remote repository.
+func printPushes(_ pushes: [RemotePush]) {
+    for push in pushes {
+        print(push.pushed
+              ? "  pushed \(push.branch) (\(push.commit.prefix(12))) to \(push.repository)"
+              : "  not pushed (--no-push): \(push.branch) (\(push.commit.prefix(12))) is in \(push.cache)")
+    }
+}
+
 /// `--ops-repo`, `--infra-repo`, `--branch`, `--author`: delivering into git
 /// repositories instead of a folder.
 struct GitRepositoryOptions: ParsableArguments {
-    @Option(help: "Commit the ops output into this repository (a work tree or a bare repository) instead of writing --out.")
+    @Option(help: "Commit the ops output into this repository (a local work tree or bare repository, or a remote URL: https, ssh, git, file) instead of writing --out.")
     var opsRepo: String?
 
-    @Option(help: "Commit the infra (Terraform) output into this repository.")
+    @Option(help: "Commit the infra (Terraform) output into this repository (local path or remote URL).")
     var infraRepo: String?
 
     @Option(help: "The branch to commit on (default: the repository's HEAD branch).")
@@ -45,18 +72,23 @@ func runDelivery<T>(_ body: () throws -> T) throws -> T {
 
 extension GitRepositoryOptions {
     /// `scaffold generate BLUEPRINT --ops-repo PATH [--infra-repo PATH] [--branch NAME]`.
-    func generate(_ blueprint: BlueprintOptions, _ output: OutputOptions) throws {
+    func generate(_ blueprint: BlueprintOptions, _ output: OutputOptions, remote: RemoteRepositoryOptions) throws {
         guard let opsRepo else { return }
         let signature = try signature
-        let report = try runDelivery {
-            try GitDelivery.generate(GitGenerationOptions(
-                blueprint: blueprint.blueprint, overlays: blueprint.overlays, opsRepository: opsRepo,
-                infraRepository: infraRepo, branch: branch, author: signature,
-                force: output.force, allowDeletions: output.allowDeletions))
+        var (report, pushes) = try remote.run {
+            try runDelivery {
+                try GitDelivery.generate(GitGenerationOptions(
+                    blueprint: blueprint.blueprint, overlays: blueprint.overlays, opsRepository: opsRepo,
+                    infraRepository: infraRepo, branch: branch, author: signature,
+                    force: output.force, allowDeletions: output.allowDeletions))
+            }
         }
+        report.pushes = pushes
         switch output.format {
         case .json: Console.json(report)
-        case .text: printDeliveries(report)
+        case .text:
+            printDeliveries(report)
+            printPushes(pushes)
         }
     }
 }

@@ -27,14 +27,17 @@ struct PromoteCommand: ParsableCommand {
 
     func run() throws {
         let author = try GitRepositoryOptions(author: repositories.author).signature
-        let report = try runDelivery {
-            try ImageDelivery.promote(ImagePromotionRequest(
-                service: service ?? ImagePromotionRequest.allServices, from: from, to: to, region: region,
-                blueprint: repositories.source.blueprint, blueprintRepository: repositories.source.blueprintRepo,
-                overlays: repositories.source.overlays, opsRepository: repositories.opsRepo,
-                infraRepository: repositories.infraRepo, base: repositories.base, branch: repositories.branch,
-                author: author, force: repositories.force, describeAccess: repositories.describeAccess))
+        var (report, pushes) = try repositories.remote.run {
+            try runDelivery {
+                try ImageDelivery.promote(ImagePromotionRequest(
+                    service: service ?? ImagePromotionRequest.allServices, from: from, to: to, region: region,
+                    blueprint: repositories.source.blueprint, blueprintRepository: repositories.source.blueprintRepo,
+                    overlays: repositories.source.overlays, opsRepository: repositories.opsRepo,
+                    infraRepository: repositories.infraRepo, base: repositories.base, branch: repositories.branch,
+                    author: author, force: repositories.force, describeAccess: repositories.describeAccess))
+            }
         }
+        report.pushes = pushes
         printDelivery(report, format: repositories.format)
     }
 }

@@ -11,6 +11,9 @@ struct CommittedBlueprint {
     let path: String
     /// An explicit overlays folder inside the repository; nil: `overlays/` beside the blueprint, else `../overlays`.
     let overlays: String?
+    /// How reports name the repository: `--blueprint-repo` as given (a URL without its
+    /// password), else the work tree found around the blueprint.
+    let display: String
 
     /// The pins file's path inside the repository.
     var pinsPath: String { Self.normalize(BlueprintLoader.pinsPath(forBlueprint: path)) }
@@ -20,7 +23,8 @@ struct CommittedBlueprint {
     static func locate(blueprint: String, overlays: String?, repositoryPath: String?) throws -> CommittedBlueprint {
         if let repositoryPath {
             let repository = try GitDelivery.open(repositoryPath)
-            return CommittedBlueprint(repository: repository, path: normalize(blueprint), overlays: overlays.map(normalize))
+            return CommittedBlueprint(repository: repository, path: normalize(blueprint), overlays: overlays.map(normalize),
+                                      display: RepositoryLocation.display(repositoryPath))
         }
         let absolute = URL(fileURLWithPath: blueprint).standardizedFileURL.resolvingSymlinksInPath()
         let folder = absolute.deletingLastPathComponent().path
@@ -37,7 +41,7 @@ struct CommittedBlueprint {
             let full = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
             return full.hasPrefix(root + "/") ? String(full.dropFirst(root.count + 1)) : full
         }
-        return CommittedBlueprint(repository: repository, path: relative(absolute.path), overlays: overlays.map(relative))
+        return CommittedBlueprint(repository: repository, path: relative(absolute.path), overlays: overlays.map(relative), display: root)
     }
 
     /// Loads and validates the blueprint as it is in `tree`, with `pins` (the

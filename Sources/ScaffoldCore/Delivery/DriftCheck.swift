@@ -133,7 +133,7 @@ public enum DriftCheck {
                     .filter { !handEdited.contains($0.path) }
             }
             repositories.append(DriftReport.Repository(
-                role: role.rawValue, path: path, branch: branch, head: head?.id.hex, blueprintCommit: blueprintCommit.hex,
+                role: role.rawValue, path: RepositoryLocation.display(path), branch: branch, head: head?.id.hex, blueprintCommit: blueprintCommit.hex,
                 blueprintCommitFrom: from, handEdited: changes.handEdited,
                 stale: changes.changes.filter { !handEdited.contains($0.path) }, unowned: changes.unownedCollisions,
                 blueprintCommitOnBranch: onBranch, blueprintTip: blueprintCommit == blueprintTip ? nil : blueprintTip.hex, pending: pending))

@@ -142,6 +142,8 @@ public struct ImageDeliveryReport: Codable, Sendable {
     /// The order to merge the pull requests in: the blueprint's first; ops and infra name
     /// the blueprint commit they were rendered from (`Scaffold-Blueprint-Commit`).
     public var mergeOrder: [String]
+    /// Branches pushed to remote repositories (empty when every repository is local).
+    public var pushes: [RemotePush] = []
 }
 
 /// Image bumps and promotions, delivered as commits on a predictable branch of
@@ -276,7 +278,7 @@ public enum ImageDelivery {
         }
 
         func destination(_ repository: Repository, path: String, base: String) -> GitDestination {
-            GitDestination(repository: repository, displayPath: path, branch: branch, base: base == branch ? nil : base)
+            GitDestination(repository: repository, displayPath: RepositoryLocation.display(path), branch: branch, base: base == branch ? nil : base)
         }
     }
 
@@ -358,7 +360,7 @@ public enum ImageDelivery {
         var committedBlueprint: LoadedBlueprint?
         let blueprintDelivery = try GitWriter.write(
             role: "blueprint",
-            to: context.destination(blueprintRepository, path: blueprintRepository.workingDirectory ?? blueprintRepository.gitDirectory, base: context.blueprintBase),
+            to: context.destination(blueprintRepository, path: context.blueprint.display, base: context.blueprintBase),
             author: author
         ) { parent in
             guard let parent else {

@@ -38,6 +38,8 @@ public struct GitGenerationReport: Codable, Sendable {
     public var generatorVersion: String
     public var files: Int
     public var repositories: [RepositoryDelivery]
+    /// Branches pushed to remote repositories (empty when every repository is local).
+    public var pushes: [RemotePush] = []
 
     /// True when no repository got a commit.
     public var unchanged: Bool { repositories.allSatisfy { !$0.committed } }
@@ -56,6 +58,9 @@ public enum DeliveryError: Error, Sendable, Equatable, CustomStringConvertible {
     case promotionAgainstOrder(from: String, to: String, order: [String])
     case blueprintNotInRepository(path: String, branch: String)
     case invalidBlueprint(String)
+    case remoteRefusedCredentials(repository: String, offered: String, variable: String)
+    case remoteUnreachable(repository: String, reason: String)
+    case pushRaceLost(reference: String, attempts: Int)
 
     public var description: String {
         switch self {
@@ -84,18 +89,26 @@ public enum DeliveryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path) is not on branch \(branch) of the blueprint repository\n  hint: commit the blueprint first; scaffold reads it from the branch, not from the work tree"
         case let .invalidBlueprint(message):
             return message
+        case let .remoteRefusedCredentials(repository, offered, variable):
+            return "\(repository) refused the credentials offered (\(offered)); nothing was pushed\n  hint: set \(variable) to a token with write access to the repository (for ssh: SCAFFOLD_GIT_SSH_KEY or ssh-agent)"
+        case let .remoteUnreachable(repository, reason):
+            return "cannot reach \(repository): \(reason)\n  hint: check the URL and that this machine can reach it; credentials come from SCAFFOLD_GIT_TOKEN (or SCAFFOLD_GIT_TOKEN_<HOST>) and SCAFFOLD_GIT_SSH_KEY"
+        case let .pushRaceLost(reference, attempts):
+            return "gave up pushing \(reference) after \(attempts) attempts: other writers kept moving the remote first\n  hint: run the command again; every attempt refetched and re-rendered on the new base"
         }
     }
 }
 
 /// Delivering generated output straight into git repositories.
 public enum GitDelivery {
-    /// Opens a local repository (work tree or bare) for writing.
-    static func open(_ path: String) throws -> Repository {
+    /// Opens a repository (work tree or bare) for writing: a local path as it is, a
+    /// remote URL through its cache mirror (``RemoteSession``).
+    static func open(_ location: String) throws -> Repository {
+        let path = try RemoteSession.localPath(for: location)
         do {
             return try Repository.open(at: path)
         } catch let error as GitError {
-            throw DeliveryError.notARepository(path: path, reason: error.message)
+            throw DeliveryError.notARepository(path: location, reason: error.message)
         }
     }
 
@@ -121,7 +134,7 @@ public enum GitDelivery {
             let repository = try open(path)
             let branch = options.branch ?? GitDestination.defaultBranch(of: repository)
             _ = try Repository.branchReference(branch)
-            targets.append((role, files, GitDestination(repository: repository, displayPath: path, branch: branch, base: nil)))
+            targets.append((role, files, GitDestination(repository: repository, displayPath: RepositoryLocation.display(path), branch: branch, base: nil)))
         }
 
         // Preflight every repository, so one refusing does not leave the other committed.
