@@ -3,13 +3,11 @@ import GitKit
 import Testing
 import TestSupport
 
-/// Fetch and push through libgit2 against a real remote (a bare repository by `file://`,
-/// libgit2's local transport). A push that is not a fast-forward (someone pushed first) is
-/// a ``PushRejected``, and the remote keeps the other writer's commit.
-///
-/// Not yet over `git://`: against `git daemon --enable=receive-pack` on loopback the push
-/// never returned (libgit2 1.5 has no server timeout), so the delivery commands do not
-/// take remote URLs yet (issue #15, item 1).
+/// Fetch, mirror and push through libgit2 against a real remote (a bare repository by
+/// `file://`, libgit2's local transport). A push that is not a fast-forward (someone pushed
+/// first) is a ``PushRejected``, and the remote keeps the other writer's commit. The same
+/// calls over git:// and http:// are exercised end to end by the delivery commands in
+/// ScaffoldCoreTests/RemoteDeliveryTests (real `git daemon` and `git http-backend`).
 @Suite("Remotes: fetch and push over file://")
 struct RemoteTests {
     func roundTrip(_ url: (String) -> String, in dir: TemporaryDirectory) throws {
@@ -49,6 +47,33 @@ struct RemoteTests {
         guard try TestTools.require("git") else { return }
         let dir = try TemporaryDirectory(prefix: "gitkit-remote-file")
         try roundTrip({ "file://\(dir.path)/\($0)" }, in: dir)
+    }
+
+    @Test("a mirror ends with exactly the remote's branches and HEAD")
+    func mirrorMatchesTheRemote() throws {
+        guard try TestTools.require("git") else { return }
+        let dir = try TemporaryDirectory(prefix: "gitkit-remote-mirror")
+        let remotePath = dir.path + "/remote.git"
+        let remote = try Repository.create(at: remotePath, bare: true, initialBranch: "trunk")
+        let first = try commitFiles(remote, branch: "trunk", writes(["a.txt": "1"]))
+        try remote.updateBranch("feature", to: first, expecting: nil, reflogMessage: "test")
+
+        let mirror = try Repository.create(at: dir.path + "/mirror.git", bare: true)
+        // A branch from an earlier, unpushed attempt: the mirror must drop it.
+        try mirror.fetch(from: "file://" + remotePath, refspecs: ["+refs/heads/trunk:refs/heads/stale"])
+        let state = try mirror.mirror(from: "file://" + remotePath)
+        #expect(state.defaultBranch == "trunk")
+        #expect(state.branches == ["trunk": first, "feature": first])
+        #expect(try mirror.localBranches() == state.branches.keys.sorted())
+        #expect(try mirror.headBranch == "trunk")
+        #expect(try mirror.branchTip("stale") == nil)
+
+        // An empty remote: nothing to fetch, no branch, HEAD left alone.
+        _ = try Repository.create(at: dir.path + "/empty.git", bare: true)
+        let fresh = try Repository.create(at: dir.path + "/fresh.git", bare: true)
+        let emptyState = try fresh.mirror(from: "file://" + dir.path + "/empty.git")
+        #expect(emptyState.branches.isEmpty && emptyState.defaultBranch == nil)
+        #expect(try fresh.localBranches().isEmpty)
     }
 
     @Test func credentialsNeverShowInTheirDescription() {

@@ -38,6 +38,8 @@ public struct RemotePush: Codable, Sendable, Equatable {
     public var pushed: Bool
     /// The mirror holding the commit.
     public var cache: String
+    /// Rounds of fetch, render and push the run took (more than 1 after a push race).
+    public var rounds: Int = 1
 }
 
 /// The remote repositories of one attempt: each remote location mirrored into the cache
@@ -178,7 +180,12 @@ public enum Remotes {
             let session = RemoteSession(options: options)
             let result = try RemoteSession.$current.withValue(session) { try body() }
             do {
-                return (result, try session.publish(), attempt)
+                let pushes = try session.publish().map { push in
+                    var push = push
+                    push.rounds = attempt
+                    return push
+                }
+                return (result, pushes, attempt)
             } catch let rejection as PushRejected {
                 guard attempt < options.maxAttempts else {
                     throw DeliveryError.pushRaceLost(reference: rejection.reference, attempts: attempt)

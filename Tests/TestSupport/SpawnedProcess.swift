@@ -8,10 +8,10 @@ import Foundation
 /// Foundation's `Process` hands the spawning thread's signal mask to the child, and test
 /// threads block SIGTERM: such a child would ignore `terminate()`, and `waitUntilExit()`
 /// would wait forever.
-struct SpawnedProcess: Sendable {
-    let pid: pid_t
+public struct SpawnedProcess: Sendable {
+    public let pid: pid_t
 
-    static func spawn(_ arguments: [String], log: URL) throws -> SpawnedProcess {
+    public static func spawn(_ arguments: [String], log: URL) throws -> SpawnedProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -30,18 +30,18 @@ struct SpawnedProcess: Sendable {
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let status = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
-        guard status == 0 else { throw ScenarioError("could not start \(arguments[0]): \(String(cString: strerror(status)))") }
+        guard status == 0 else { throw SpawnFailed(description: "could not start \(arguments[0]): \(String(cString: strerror(status)))") }
         return SpawnedProcess(pid: pid)
     }
 
     /// Whether it has ended (reaping it).
-    var exited: Bool {
+    public var exited: Bool {
         var status: Int32 = 0
         return waitpid(pid, &status, WNOHANG) != 0
     }
 
     /// SIGTERM to the group, SIGKILL after `grace`; reaps the process.
-    func stop(grace: Duration = .seconds(3)) {
+    public func stop(grace: Duration = .seconds(3)) {
         kill(-pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
         while ContinuousClock.now < deadline {
@@ -52,4 +52,9 @@ struct SpawnedProcess: Sendable {
         var status: Int32 = 0
         waitpid(pid, &status, 0)
     }
+}
+
+/// A process that could not be started.
+public struct SpawnFailed: Error, CustomStringConvertible {
+    public var description: String
 }
