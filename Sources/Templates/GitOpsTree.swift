@@ -10,7 +10,7 @@ import Renderer
 /// - `cluster/data/<env>-<region>/`: one Application per data store (and the PostgreSQL
 ///   operator), credentials, the data namespaces' network policies;
 /// - `cluster/ops/<env>-<region>/`: Kyverno and its policies (with examples),
-///   observability, backups, the services' ServiceMonitors and PrometheusRules, the platform's alerts;
+///   observability, backups, the services' ServiceMonitors and PrometheusRules, the platform's alerts, Grafana dashboards;
 /// - `cluster/bootstrap/<env>-<region>/k3d.yaml` for local clusters.
 ///
 /// Helm values live beside their Application in `values/<name>.yaml`.
@@ -79,6 +79,7 @@ public enum GitOpsTree {
         add(.ops, "backups.yaml", Backups.objects(context))
         add(.ops, "service-monitoring.yaml", ServiceMonitoring.objects(context))
         add(.ops, "platform-alerts.yaml", PlatformAlerts.objects(context))
+        add(.ops, "dashboards.yaml", Dashboards.objects(context))
 
         files.insert(builder.file(.ops, "\(ClusterArea.base.directory(scope))/secret-store.yaml",
                                   SecretStores.objects(context, readableKeys: storeKeys)), at: secretStoreIndex)

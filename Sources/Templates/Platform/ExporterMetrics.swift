@@ -22,6 +22,12 @@ public enum ExporterMetrics {
 
     public static let table: [Entry] = [
         Entry(exporter: "prometheus", metric: "up", source: .upstream("https://prometheus.io/docs/concepts/jobs_instances/#automatically-generated-labels-and-time-series")),
+        Entry(exporter: "prometheus", metric: "ALERTS", source: .upstream("https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/#inspecting-alerts-during-runtime")),
+        Entry(exporter: "kube-state-metrics", metric: "kube_resourcequota", source: .chart("\(kubePrometheusStack)/kubernetes-resources.yaml")),
+        Entry(exporter: "kubelet (cAdvisor)", metric: "container_cpu_usage_seconds_total", source: .chart("\(kubePrometheusStack)/k8s.rules.container_cpu_usage_seconds_total.yaml")),
+        Entry(exporter: "kubelet (cAdvisor)", metric: "container_memory_working_set_bytes", source: .chart("\(kubePrometheusStack)/k8s.rules.container_memory_working_set_bytes.yaml")),
+        Entry(exporter: "ingress-nginx", metric: "nginx_ingress_controller_requests", source: .chart("ingress-nginx-4.13.0/values.yaml")),
+        Entry(exporter: "ingress-nginx", metric: "nginx_ingress_controller_request_duration_seconds_bucket", source: .upstream("https://kubernetes.github.io/ingress-nginx/user-guide/monitoring/")),
         Entry(exporter: "kube-state-metrics", metric: "kube_deployment_status_replicas_available", source: .chart("\(kubePrometheusStack)/kubernetes-apps.yaml")),
         Entry(exporter: "kube-state-metrics", metric: "kube_pod_container_status_restarts_total", source: .upstream("https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/pod-metrics.md")),
         Entry(exporter: "cloudnative-pg", metric: "cnpg_pg_replication_streaming_replicas", source: .chart("cluster-0.3.1/prometheus_rules/cluster-ha-critical.yaml")),
