@@ -260,6 +260,11 @@ public enum BlueprintValidator {
                     hint: "add `metrics:` with the `requests` counter and `duration` histogram it exports: objectives are computed from them")
             return
         }
+        if let days = windowDays(slo.window), days < 7 {
+            d.error("service `\(service.name)`: SLO window `\(slo.window)` is shorter than 7 days",
+                    at: fields["window"] ?? slo.location,
+                    hint: "the burn-rate alerts watch up to 3 days of a window of weeks; use e.g. `28d` or `30d`")
+        }
         if slo.availability == nil, slo.latency == nil {
             d.error("service `\(service.name)`: `slo` sets neither `availability` nor `latency`", at: slo.location,
                     hint: "add `availability: 99.9%` or `latency: {threshold: 200ms, objective: 99%}`, or remove `slo`")
@@ -279,6 +284,18 @@ public enum BlueprintValidator {
                 d.error("service `\(service.name)`: latency threshold `\(latency.threshold)` is not a positive duration",
                         at: fields["latency.threshold"] ?? slo.location, hint: "use a bucket bound of the histogram, e.g. `200ms`")
             }
+        }
+    }
+
+    /// A duration (`30d`, `720h`) in whole days, rounded down.
+    static func windowDays(_ duration: String) -> Int? {
+        guard let unit = duration.last, let number = Int(duration.dropLast()) else { return nil }
+        switch unit {
+        case "d": return number
+        case "h": return number / 24
+        case "m": return number / 1440
+        case "s": return number / 86400
+        default: return nil
         }
     }
 
