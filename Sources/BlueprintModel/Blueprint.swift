@@ -18,6 +18,8 @@ public struct Blueprint: Sendable, Equatable {
     /// `promotion:`, when the blueprint orders promotions itself.
     public var promotion: Promotion?
     public var pins: Pins
+    /// `alerts:`, where Alertmanager sends alerts (nil: nowhere outside the cluster).
+    public var alerts: Alerting? = nil
 
     /// The order `scaffold promote` moves digests in: `promotion:`, else the environments
     /// in the order they are declared (dev-local → staging → production).
@@ -272,6 +274,10 @@ public struct Service: Sendable, Equatable {
     /// Whether the blueprint declares `metrics`: only then is the service scraped and
     /// alerted on its own metrics (`metricsPort`/`metricsPath` otherwise hold the defaults).
     public var declaresMetrics: Bool = false
+    /// The request metrics `metrics` names (what SLO alerts are computed from).
+    public var requestMetrics: RequestMetrics = RequestMetrics()
+    /// `slo:`; only a service declaring the metrics it needs has one.
+    public var slo: ServiceLevelObjective?
     public var replicas: ReplicaRange
     public var resources: Resources
     public var liveness: String
@@ -297,7 +303,7 @@ public struct Service: Sendable, Equatable {
             && lhs.config.map(\.name) == rhs.config.map(\.name) && lhs.config.map(\.value) == rhs.config.map(\.value)
             && lhs.secrets == rhs.secrets && lhs.serviceAccountToken == rhs.serviceAccountToken
             && lhs.runsMigrations == rhs.runsMigrations && lhs.location == rhs.location && lhs.fieldLocations == rhs.fieldLocations
-            && lhs.secretDelivery == rhs.secretDelivery
+            && lhs.secretDelivery == rhs.secretDelivery && lhs.requestMetrics == rhs.requestMetrics && lhs.slo == rhs.slo
     }
 }
 

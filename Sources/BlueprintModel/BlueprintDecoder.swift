@@ -58,7 +58,7 @@ enum BlueprintDecoder {
             maxApplicationDeletions: policyNode?["maxApplicationDeletions"]?.int ?? 3,
             location: policyNode?.location ?? root.location)
 
-        return Blueprint(
+        var blueprint = Blueprint(
             platform: platform, repositories: repositories, environments: environments, regions: regions,
             organizations: organizations, services: services, dataStores: dataStores,
             observability: observability, backup: backup, policy: policy,
@@ -66,7 +66,49 @@ enum BlueprintDecoder {
                 Promotion(order: node.items.map { $0.string ?? "" }, locations: node.items.map(\.location))
             },
             pins: pins)
+        blueprint.alerts = root["alerts"].map(alerting)
+        return blueprint
     }
+
+    static func alerting(_ node: SourceNode) -> Alerting {
+        Alerting(
+            receivers: (node["receivers"]?.items ?? []).map { item in
+                let channel: Alerting.Channel
+                var secretNode: SourceNode?
+                if let email = item["email"] {
+                    channel = .email(to: email["to"]?.string ?? "", from: email["from"]?.string ?? "",
+                                     smarthost: email["smarthost"]?.string ?? "", username: email["username"]?.string)
+                    secretNode = email["password"]
+                } else if let slack = item["slack"] {
+                    channel = .slack(channel: slack["channel"]?.string ?? "")
+                    secretNode = slack["url"]
+                } else if let webhook = item["webhook"] {
+                    channel = .webhook
+                    secretNode = webhook["url"]
+                } else {
+                    channel = .pagerduty
+                    secretNode = item["pagerduty"]?["routingKey"]
+                }
+                return Alerting.Receiver(name: item["name"]?.string ?? "", channel: channel, secret: secretNode?.string,
+                                         location: item.location, fieldLocations: fieldLocations(item))
+            },
+            routes: (node["routes"]?.items ?? []).map { item in
+                Alerting.Route(severity: item["severity"]?.string, environment: item["environment"]?.string,
+                               receiver: item["receiver"]?.string ?? "", location: item.location, fieldLocations: fieldLocations(item))
+            },
+            location: node.location)
+    }
+
+    static func serviceLevelObjective(_ node: SourceNode) -> ServiceLevelObjective {
+        ServiceLevelObjective(
+            availability: node["availability"]?.string.map(percent),
+            latency: node["latency"].map { .init(threshold: $0["threshold"]?.string ?? "", objective: percent($0["objective"]?.string ?? "")) },
+            window: node["window"]?.string ?? "30d",
+            location: node.location, fieldLocations: fieldLocations(node))
+    }
+
+    /// `99.9%` → `99.9`.
+    static func percent(_ text: String) -> String { text.hasSuffix("%") ? String(text.dropLast()) : text }
 
     /// Every key's value location, by dotted path.
     static func fieldLocations(_ node: SourceNode, prefix: String = "") -> FieldLocations {
@@ -213,6 +255,10 @@ enum BlueprintDecoder {
             runsMigrations: node["migrations"]?.bool ?? false,
             location: node.location,
             fieldLocations: fieldLocations(node))
+        service.requestMetrics = RequestMetrics(
+            requests: node["metrics"]?["requests"]?.string, duration: node["metrics"]?["duration"]?.string,
+            statusLabel: node["metrics"]?["statusLabel"]?.string ?? "status")
+        service.slo = node["slo"].map(serviceLevelObjective)
         service.secretDelivery = node["secretDelivery"]?.string.flatMap(Service.SecretDelivery.init(rawValue:)) ?? .files
         return service
     }

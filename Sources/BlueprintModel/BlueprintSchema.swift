@@ -130,10 +130,14 @@ public enum BlueprintSchema {
         .required("name", name),
         .required("image", .string(.imageRepository, description: "The image repository, without tag or digest: digests are pinned in the pins file.")),
         .required("port", .integer(description: "The container's HTTP port.", minimum: 1, maximum: 65535)),
-        .optional("metrics", .object(ObjectSchema("Prometheus scraping.", [
+        .optional("metrics", .object(ObjectSchema("Prometheus scraping, and the request metrics the service exports.", [
             .optional("port", .integer(description: "Metrics port. Default: the service port.", minimum: 1, maximum: 65535)),
             .optional("path", .string(.httpPath, description: "Metrics path.", defaultValue: "/metrics")),
+            .optional("requests", .string(.metricName, description: "A counter of handled requests labelled with the HTTP status (`statusLabel`); `slo.availability` needs it.")),
+            .optional("statusLabel", .string(.labelName, description: "The label of `requests` holding the HTTP status code.", defaultValue: "status")),
+            .optional("duration", .string(.metricName, description: "A histogram of request durations in seconds (without `_bucket`); `slo.latency` needs it.")),
         ]))),
+        .optional("slo", slo),
         .required("replicas", replicas),
         .required("resources", resources),
         .required("health", .object(ObjectSchema("Probe paths.", [
@@ -157,6 +161,48 @@ public enum BlueprintSchema {
         .optional("serviceAccountToken", .boolean(description: "Mount the service account token.", defaultValue: false)),
         .optional("secretDelivery", .string(.dnsLabel, description: "How pods receive secrets: `files` (read-only files, `<NAME>_FILE` names each) or `environment` (environment variables too).", enumValues: ["files", "environment"], defaultValue: "files")),
         .optional("migrations", .boolean(description: "Run the platform's database migrations as a Job before each rollout.", defaultValue: false)),
+    ]))
+
+    static let slo = Schema.object(ObjectSchema(
+        "Service level objectives, alerted on by multi-window, multi-burn-rate rules over the metrics `metrics` names.", [
+            .optional("availability", .string(.percentage, description: "The share of requests answered without a server error (5xx), e.g. `99.9%`.")),
+            .optional("latency", .object(ObjectSchema("The share of requests faster than a threshold.", [
+                .required("threshold", .string(.requestDuration, description: "A bucket bound of the `duration` histogram, e.g. `200ms`.")),
+                .required("objective", .string(.percentage, description: "The share of requests faster than `threshold`, e.g. `99%`.")),
+            ]))),
+            .optional("window", .string(.duration, description: "The compliance window the error budget spans.", defaultValue: "30d")),
+        ]))
+
+    static let receiverSecret = Schema.string(.secretKey, description: "The secret-store key holding it, below the cluster's scope `<environment>/<region>/`; never the value.")
+
+    static let alerts = Schema.object(ObjectSchema("Where Alertmanager sends alerts (local clusters send none out).", [
+        .required("receivers", .array(items: .object(ObjectSchema(
+            "A receiver: one channel, its credential read from the secret store.",
+            exactlyOneOf: [["email", "slack", "webhook", "pagerduty"]], [
+                .required("name", name),
+                .optional("email", .object(ObjectSchema("E-mail through an SMTP server.", [
+                    .required("to", .string(.any, description: "The recipient address.")),
+                    .required("from", .string(.any, description: "The sender address.")),
+                    .required("smarthost", .string(.any, description: "The SMTP server as `host:port`.")),
+                    .optional("username", .string(.any, description: "The SMTP user.")),
+                    .optional("password", receiverSecret),
+                ]))),
+                .optional("slack", .object(ObjectSchema("A Slack incoming webhook.", [
+                    .required("channel", .string(.any, description: "The channel, e.g. `#platform-alerts`.")),
+                    .required("url", receiverSecret),
+                ]))),
+                .optional("webhook", .object(ObjectSchema("An HTTP endpoint receiving Alertmanager's JSON.", [
+                    .required("url", receiverSecret),
+                ]))),
+                .optional("pagerduty", .object(ObjectSchema("PagerDuty Events API v2.", [
+                    .required("routingKey", receiverSecret),
+                ]))),
+            ])), description: "Receivers.", minItems: 1, uniqueBy: "name")),
+        .required("routes", .array(items: .object(ObjectSchema("A route: alerts matching every given label go to the receiver; the first match wins.", [
+            .optional("severity", .string(.dnsLabel, description: "The alerts' severity.", enumValues: Alerting.severities)),
+            .optional("environment", reference("environment")),
+            .required("receiver", reference("receiver")),
+        ])), description: "Routes, in order; alerts matching none go nowhere.", minItems: 1)),
     ]))
 
     static let dataStore = Schema.object(ObjectSchema("A data store, deployed in each of its regions.", [
@@ -197,6 +243,7 @@ public enum BlueprintSchema {
             .optional("logsRetention", .string(.duration, description: "Loki retention.", defaultValue: "168h")),
             .optional("tracesRetention", .string(.duration, description: "Tempo retention.", defaultValue: "72h")),
         ]))),
+        .optional("alerts", alerts),
         .optional("backup", .object(ObjectSchema("Backups, kept in each region's own object store.", [
             .optional("schedule", .string(.cron, description: "Velero schedule.", defaultValue: "0 2 * * *")),
             .optional("retention", .string(.duration, description: "How long backups are kept.", defaultValue: "720h")),

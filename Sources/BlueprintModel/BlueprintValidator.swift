@@ -163,6 +163,7 @@ public enum BlueprintValidator {
                         at: secret.location ?? location(service.fieldLocations, "secrets", service.location),
                         hint: "remove this entry: the store's server is configured with the same generated value (`scaffold secrets` lists its key)")
             }
+            checkObjectives(service, into: &d)
             if let expose = service.expose {
                 if let other = hosts[expose.host] {
                     d.error("service `\(service.name)` is exposed on host `\(expose.host)`, already used by `\(other)`",
@@ -209,6 +210,8 @@ public enum BlueprintValidator {
             }
         }
 
+        if let alerts = blueprint.alerts { checkAlerting(alerts, environments: environmentNames, into: &d) }
+
         // Policy
         if case .keyless(_, let subject) = blueprint.policy.signing, subject.isEmpty {
             d.error("keyless signing needs a certificate `subject`", at: blueprint.policy.location,
@@ -245,6 +248,77 @@ public enum BlueprintValidator {
             }
         }
         return d.diagnostics
+    }
+
+    /// An objective is computed from metrics the service exports: `slo` needs `metrics`,
+    /// availability its `requests` counter, latency its `duration` histogram.
+    static func checkObjectives(_ service: Service, into d: inout DiagnosticCollector) {
+        guard let slo = service.slo else { return }
+        let fields = slo.fieldLocations
+        guard service.declaresMetrics else {
+            d.error("service `\(service.name)` has an `slo` but declares no `metrics`", at: slo.location,
+                    hint: "add `metrics:` with the `requests` counter and `duration` histogram it exports: objectives are computed from them")
+            return
+        }
+        if let days = windowDays(slo.window), days < 7 {
+            d.error("service `\(service.name)`: SLO window `\(slo.window)` is shorter than 7 days",
+                    at: fields["window"] ?? slo.location,
+                    hint: "the burn-rate alerts watch up to 3 days of a window of weeks; use e.g. `28d` or `30d`")
+        }
+        if slo.availability == nil, slo.latency == nil {
+            d.error("service `\(service.name)`: `slo` sets neither `availability` nor `latency`", at: slo.location,
+                    hint: "add `availability: 99.9%` or `latency: {threshold: 200ms, objective: 99%}`, or remove `slo`")
+        }
+        if slo.availability != nil, service.requestMetrics.requests == nil {
+            d.error("service `\(service.name)`: `slo.availability` needs the requests counter the service exports",
+                    at: fields["availability"] ?? slo.location,
+                    hint: "add `requests: <counter name>` (labelled with the HTTP status) under `metrics`")
+        }
+        if let latency = slo.latency {
+            if service.requestMetrics.duration == nil {
+                d.error("service `\(service.name)`: `slo.latency` needs the request-duration histogram the service exports",
+                        at: fields["latency"] ?? slo.location,
+                        hint: "add `duration: <histogram name>` (seconds, without `_bucket`) under `metrics`")
+            }
+            if latency.thresholdSeconds == nil {
+                d.error("service `\(service.name)`: latency threshold `\(latency.threshold)` is not a positive duration",
+                        at: fields["latency.threshold"] ?? slo.location, hint: "use a bucket bound of the histogram, e.g. `200ms`")
+            }
+        }
+    }
+
+    /// A duration (`30d`, `720h`) in whole days, rounded down.
+    static func windowDays(_ duration: String) -> Int? {
+        guard let unit = duration.last, let number = Int(duration.dropLast()) else { return nil }
+        switch unit {
+        case "d": return number
+        case "h": return number / 24
+        case "m": return number / 1440
+        case "s": return number / 86400
+        default: return nil
+        }
+    }
+
+    /// Routes name declared receivers and environments; an e-mail receiver has its user
+    /// and password together.
+    static func checkAlerting(_ alerts: Alerting, environments: [String], into d: inout DiagnosticCollector) {
+        let receiverNames = alerts.receivers.map(\.name)
+        for route in alerts.routes {
+            if alerts.receiver(route.receiver) == nil {
+                d.error("alert route names unknown receiver `\(route.receiver)`", at: route.fieldLocations["receiver"] ?? route.location,
+                        hint: Suggestion.hint(for: route.receiver, in: receiverNames, noun: "receiver"))
+            }
+            if let environment = route.environment, !environments.contains(environment) {
+                d.error("alert route matches unknown environment `\(environment)`", at: route.fieldLocations["environment"] ?? route.location,
+                        hint: Suggestion.hint(for: environment, in: environments, noun: "environment"))
+            }
+        }
+        for receiver in alerts.receivers {
+            if case .email(_, _, _, let username) = receiver.channel, (username == nil) != (receiver.secret == nil) {
+                d.error("receiver `\(receiver.name)`: SMTP `username` and `password` go together", at: receiver.fieldLocations["email"] ?? receiver.location,
+                        hint: "set both (the password is a secret-store key), or neither for a server without authentication")
+            }
+        }
     }
 
     /// A cloud region's `location` must be one of its cloud's locations

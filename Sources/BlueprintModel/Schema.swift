@@ -94,6 +94,14 @@ public enum StringFormat: String, Sendable, CaseIterable {
     case secretKey
     /// An IPv4 network in CIDR notation (`203.0.113.0/24`).
     case ipv4CIDR
+    /// A percentage below 100 (`99.9%`).
+    case percentage
+    /// A request duration in milliseconds or seconds (`200ms`, `1s`).
+    case requestDuration
+    /// A Prometheus metric name (`http_requests_total`).
+    case metricName
+    /// A Prometheus label name (`status`).
+    case labelName
 
     /// The regular expression given to editors (ECMA-262 syntax).
     public var pattern: String? {
@@ -114,6 +122,10 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .branch: "^[A-Za-z0-9._/-]+$"
         case .httpsURL: "^https://[^\\s/]+(/\\S*)?$"
         case .secretKey: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"
+        case .percentage: "^[0-9]{1,2}(\\.[0-9]+)?%$"
+        case .requestDuration: "^[0-9]+(ms|s)$"
+        case .metricName: "^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+        case .labelName: "^[a-zA-Z_][a-zA-Z0-9_]*$"
         case .ipv4CIDR: "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"
         }
     }
@@ -138,6 +150,10 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .httpsURL: "an `https://` URL (e.g. `https://vault.example.com:8200`)"
         case .secretKey: "`/`-separated lowercase names without `--` (e.g. `galaxy/backend-api/s3-secret-key`)"
         case .ipv4CIDR: "an IPv4 network in CIDR notation (e.g. `203.0.113.0/24`)"
+        case .percentage: "a percentage below 100 with `%` (e.g. `99.9%`)"
+        case .requestDuration: "a number and a unit ms or s (e.g. `200ms`, `1s`)"
+        case .metricName: "a Prometheus metric name: letters, digits, `_` and `:`, not starting with a digit (e.g. `http_requests_total`)"
+        case .labelName: "a Prometheus label name: letters, digits and `_`, not starting with a digit (e.g. `status`)"
         }
     }
 
@@ -192,6 +208,19 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .secretKey:
             return value.count <= 200 && !value.contains("--")
                 && value.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { Self.isDNSLabel(String($0)) }
+        case .percentage:
+            guard value.hasSuffix("%") else { return false }
+            let number = value.dropLast().split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+            return (1...2).contains(number[0].count) && number.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }
+        case .requestDuration:
+            let number = value.hasSuffix("ms") ? value.dropLast(2) : value.hasSuffix("s") ? value.dropLast() : ""
+            return !number.isEmpty && number.count <= 9 && number.allSatisfy(\.isASCIIDigit)
+        case .metricName:
+            guard let first = value.first, !first.isASCIIDigit else { return false }
+            return value.allSatisfy { $0.isASCIIAlphanumeric || $0 == "_" || $0 == ":" }
+        case .labelName:
+            guard let first = value.first, !first.isASCIIDigit else { return false }
+            return value.allSatisfy { $0.isASCIIAlphanumeric || $0 == "_" }
         case .ipv4CIDR:
             let parts = value.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, let prefix = Self.decimal(parts[1]), prefix <= 32 else { return false }

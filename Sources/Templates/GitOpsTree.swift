@@ -10,7 +10,7 @@ import Renderer
 /// - `cluster/data/<env>-<region>/`: one Application per data store (and the PostgreSQL
 ///   operator), credentials, the data namespaces' network policies;
 /// - `cluster/ops/<env>-<region>/`: Kyverno and its policies (with examples),
-///   observability, backups, the services' ServiceMonitors and PrometheusRules;
+///   observability, backups, the services' ServiceMonitors and PrometheusRules, the platform's alerts, Grafana dashboards;
 /// - `cluster/bootstrap/<env>-<region>/k3d.yaml` for local clusters.
 ///
 /// Helm values live beside their Application in `values/<name>.yaml`.
@@ -78,6 +78,8 @@ public enum GitOpsTree {
         files += policies.examples
         add(.ops, "backups.yaml", Backups.objects(context))
         add(.ops, "service-monitoring.yaml", ServiceMonitoring.objects(context))
+        add(.ops, "platform-alerts.yaml", PlatformAlerts.objects(context))
+        add(.ops, "dashboards.yaml", Dashboards.objects(context))
 
         files.insert(builder.file(.ops, "\(ClusterArea.base.directory(scope))/secret-store.yaml",
                                   SecretStores.objects(context, readableKeys: storeKeys)), at: secretStoreIndex)
@@ -101,7 +103,7 @@ public enum GitOpsTree {
                 name: "grafana-admin", namespace: ClusterNamespaces.monitoring, context: context, component: "platform",
                 data: [("admin-user", .platform(context, "ops", "grafana", "admin-user", .random(bytes: 8))),
                        ("admin-password", .platform(context, "ops", "grafana", "admin-password", .random(bytes: 24)))],
-                wave: SyncWave.secrets)]
+                wave: SyncWave.secrets)] + AlertRouting.objects(context)
         case .certManager:
             return IngressCertificates.objects(context)
         case .tempo:

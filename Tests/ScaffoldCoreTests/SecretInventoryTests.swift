@@ -86,6 +86,30 @@ import TestSupport
         #expect(dev.keys.allSatisfy { $0.command.contains("kubectl -n secret-store create secret generic") && !$0.key.contains("/") })
     }
 
+    /// The Alertmanager receivers' credentials (`alerts.receivers`): keys to supply, in the
+    /// Secret kube-prometheus-stack mounts, only those the cluster's routes use.
+    @Test func alertReceiverCredentials() throws {
+        let loaded = try Pipeline.load(blueprint: Self.galaxy)
+        func receiverKeys(_ environment: String, _ region: String) throws -> [String: SecretInventory.Entry] {
+            let cluster = try #require(SecretInventory.clusters(loaded, environment: environment, region: region).first)
+            return Dictionary(uniqueKeysWithValues: cluster.keys.filter { $0.key.contains("/galaxy/alerts/") }.map { ($0.key, $0) })
+        }
+        let production = try receiverKeys("production", "tr")
+        #expect(production.keys.sorted() == ["production/tr/galaxy/alerts/pagerduty-routing-key", "production/tr/galaxy/alerts/slack-webhook-url",
+                                             "production/tr/galaxy/alerts/smtp-password"])
+        let pagerduty = try #require(production["production/tr/galaxy/alerts/pagerduty-routing-key"])
+        #expect(pagerduty.recipe == "supplied")
+        #expect(pagerduty.secrets == ["monitoring/alertmanager-receivers oncall-routing-key"])
+        #expect(pagerduty.consumers.map(\.description) == ["Application argocd/kube-prometheus-stack"])
+        #expect(pagerduty.command == "cat VALUE_FILE | vault kv put -mount=secret production/tr/galaxy/alerts/pagerduty-routing-key value=-")
+        // Staging has no PagerDuty route but the incident webhook; dev-local sends nothing out.
+        #expect(try receiverKeys("staging", "es").keys.sorted() == ["staging/es/galaxy/alerts/incident-webhook-url",
+                                                                     "staging/es/galaxy/alerts/slack-webhook-url",
+                                                                     "staging/es/galaxy/alerts/smtp-password"])
+        let dev = try #require(SecretInventory.clusters(loaded, environment: "dev-local", region: "tr").first)
+        #expect(!dev.keys.isEmpty && !dev.keys.contains { $0.key.contains("alerts") })
+    }
+
     @Test func otherProviders() throws {
         for (name, provider) in [("meridian", "gcp"), ("harbor", "vault"), ("atlas", "kubernetes")] {
             let loaded = try Pipeline.load(blueprint: Self.root.appendingPathComponent("blueprints/\(name)/\(name).yaml").path)

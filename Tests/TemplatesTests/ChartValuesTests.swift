@@ -77,8 +77,9 @@ import Testing
         // Grafana's admin, the backup credentials of Velero and PostgreSQL, PostgreSQL's migrator,
         // application role, server certificate and CA, Redis' password and HAProxy's TLS
         // certificate (galaxy's cache has `tls`), MinIO's root and its four users' secret keys
-        // (backend-api, backend-ai, the PostgreSQL backup writer, Velero).
-        #expect(externalSecrets.count == 14)
+        // (backend-api, backend-ai, the PostgreSQL backup writer, Velero), and the Alertmanager
+        // receivers' credentials.
+        #expect(externalSecrets.count == 15)
         for secret in externalSecrets {
             #expect(secret["metadata"]?["annotations"]?[SyncWave.annotation]?.scalarText == "-16", "\(GitOps.name(secret))")
         }
@@ -124,12 +125,12 @@ import Testing
         let context = try Self.context("staging-tr")
         let objects = ServiceMonitoring.objects(context)
         let monitors = objects.filter { $0["kind"]?.scalarText == "ServiceMonitor" }.map(GitOps.name)
-        #expect(monitors == ["backend-api"])
+        #expect(monitors == ["backend-api", "platform-api"])
         let rules = objects.filter { $0["kind"]?.scalarText == "PrometheusRule" }
         #expect(Set(rules.map(GitOps.name)) == Set(context.services.map(\.name)))
         for rule in rules {
             let alerts = rule["spec"]?["groups"]?.items.first?["rules"]?.items.compactMap { $0["alert"]?.scalarText } ?? []
-            #expect(alerts.contains { $0.hasSuffix("Down") } == (GitOps.name(rule) == "backend-api"), "\(GitOps.name(rule)): \(alerts)")
+            #expect(alerts.contains { $0.hasSuffix("Down") } == ["backend-api", "platform-api"].contains(GitOps.name(rule)), "\(GitOps.name(rule)): \(alerts)")
         }
     }
 

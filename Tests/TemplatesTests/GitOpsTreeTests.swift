@@ -228,8 +228,9 @@ import Testing
             let blueprint = loaded.view(scope.environment)
             let measured = Set(blueprint.services.filter(\.declaresMetrics).map(\.name))
             #expect(Set(objects.filter { GitOps.kind($0) == "ServiceMonitor" }.map(GitOps.name)) == measured.union(["tempo"]))
-            // Every service keeps its workload alerts; only measured ones get metric alerts.
-            #expect(Set(objects.filter { GitOps.kind($0) == "PrometheusRule" }.map(GitOps.name)) == Set(blueprint.services.map(\.name)))
+            // Every service keeps its workload alerts; only measured ones get metric alerts; the
+            // platform's own alerts beside them.
+            #expect(Set(objects.filter { GitOps.kind($0) == "PrometheusRule" }.map(GitOps.name)) == Set(blueprint.services.map(\.name) + [PlatformAlerts.name]))
             let monitor = try #require(objects.first { GitOps.kind($0) == "ServiceMonitor" && GitOps.name($0) == "backend-api" })
             #expect(monitor["spec"]?["endpoints"]?.items.first?["port"]?.scalarText == "metrics")
         }

@@ -18,6 +18,9 @@ public enum Backups {
     /// Where CloudNativePG writes a PostgreSQL store's base backups and WAL in the backup bucket.
     public static func postgresqlPrefix(_ store: DataStore) -> String { "postgresql/\(store.name)" }
 
+    /// The Velero Schedule's name (its backups carry it in the `schedule` metric label).
+    public static func scheduleName(_ context: ClusterContext) -> String { "\(context.platform)-scheduled" }
+
     public static func objects(_ context: ClusterContext) -> [YAMLNode] {
         guard let store = context.backupStore, let backup = context.blueprint.backup,
               let user = ObjectStoreUsers.user(.velero, on: store, context) else { return [] }
@@ -45,7 +48,7 @@ public enum Backups {
             ])),
         ])
         let namespaces = ClusterNamespaces.workloads(context) + context.organizations.map { TenantNamespaces.namespace(of: $0.id) }
-        let scheduleName = "\(context.platform)-scheduled"
+        let scheduleName = Self.scheduleName(context)
         let schedule = K8s.object("velero.io/v1", "Schedule", name: scheduleName, namespace: namespace,
                                   labels: context.labels(name: scheduleName, component: "backup"),
                                   annotations: SyncWave.annotations(SyncWave.data, options: [SyncWave.skipDryRun]), [

@@ -55,7 +55,10 @@ public enum ComponentValues {
                         ("timeout.reconciliation", "180s"),
                     ])),
                 ])),
-                ("controller", .map([("replicas", 1), ("resources", size(.server))])),
+                // `argocd_app_info` (health and sync of each Application) for ``PlatformAlerts``. The chart
+                // renders the ServiceMonitor only once the cluster serves its API (not at bootstrap).
+                ("controller", .map([("replicas", 1), ("resources", size(.server)),
+                                     ("metrics", .map([("enabled", true), ("serviceMonitor", .map([("enabled", true)]))]))])),
                 ("server", .map([("replicas", .int(replicas)), ("resources", size(.agent))])),
                 // Renders every chart and kustomization: the largest working set after the controller.
                 ("repoServer", .map([("replicas", .int(replicas)), ("resources", size(.server))])),
@@ -123,8 +126,9 @@ public enum ComponentValues {
             ])
         case .kyverno:
             return .map([
-                ("admissionController", .map([("replicas", .int(replicas))])),
-                ("backgroundController", .map([("replicas", .int(min(replicas, 2)))])),
+                // Both controllers report `kyverno_policy_results_total` (admission and background scans).
+                ("admissionController", .map([("replicas", .int(replicas)), ("serviceMonitor", .map([("enabled", true)]))])),
+                ("backgroundController", .map([("replicas", .int(min(replicas, 2))), ("serviceMonitor", .map([("enabled", true)]))])),
                 ("reportsController", .map([("replicas", .int(min(replicas, 2)))])),
                 ("cleanupController", .map([("replicas", .int(min(replicas, 2)))])),
                 ("config", .map([("excludeGroups", ["system:nodes"])])),
@@ -152,6 +156,8 @@ public enum ComponentValues {
                     ("serviceMonitorSelectorNilUsesHelmValues", false),
                     ("podMonitorSelectorNilUsesHelmValues", false),
                     ("ruleSelectorNilUsesHelmValues", false),
+                    // MinIO's cluster metrics come through its chart's Probe.
+                    ("probeSelectorNilUsesHelmValues", false),
                     ("replicas", .int(min(replicas, 2))),
                     ("resources", size(.server)),
                     ("storageSpec", .map([("volumeClaimTemplate", .map([("spec", .map([
@@ -159,7 +165,8 @@ public enum ComponentValues {
                         ("resources", .map([("requests", .map([("storage", context.environment.isLocal ? "10Gi" : "50Gi")]))])),
                     ]))]))])),
                 ]))])),
-                ("alertmanager", .map([("alertmanagerSpec", .map([("replicas", .int(min(replicas, 2))), ("resources", size(.agent))]))])),
+                // Receivers and routes from the blueprint's `alerts:` (``AlertRouting``).
+                ("alertmanager", AlertRouting.values(context, spec: [("replicas", .int(min(replicas, 2))), ("resources", size(.agent))])),
                 ("kube-state-metrics", .map([("resources", size(.agent))])),
                 ("prometheus-node-exporter", .map([("resources", size(.agent))])),
                 ("grafana", .map([

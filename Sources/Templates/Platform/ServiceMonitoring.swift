@@ -5,7 +5,8 @@ import Renderer
 /// ServiceMonitor scraping its metrics port and path and an alert when no instance
 /// answers scrapes; for every service, alerts (from kube-state-metrics) when it runs
 /// below its minimum replicas or keeps restarting. A service without `metrics` is not
-/// scraped: a `Down` alert on a scrape that never happens would fire forever.
+/// scraped: a `Down` alert on a scrape that never happens would fire forever. A service with
+/// `slo:` also gets its burn-rate rules (``ServiceLevelObjectives``).
 public enum ServiceMonitoring {
     public static func objects(_ context: ClusterContext) -> [YAMLNode] {
         context.services.flatMap { service in
@@ -53,7 +54,7 @@ public enum ServiceMonitoring {
         }
         return K8s.object("monitoring.coreos.com/v1", "PrometheusRule", name: service.name, namespace: namespace,
                           labels: context.labels(name: service.name, component: "monitoring"), annotations: annotations(), [
-            ("spec", .map([("groups", [.map([
+            ("spec", .map([("groups", .sequence([.map([
                 ("name", .string("\(service.name).rules")),
                 ("rules", .sequence((service.declaresMetrics ? [
                     alert("Down", "sum(\(up)) == 0 or absent(\(up))", for: "5m", severity: "critical",
@@ -66,7 +67,7 @@ public enum ServiceMonitoring {
                           "increase(kube_pod_container_status_restarts_total{namespace=\"\(namespace)\",container=\"\(service.name)\"}[15m]) > 3",
                           for: "5m", severity: "warning", summary: "\(service.name) containers restart repeatedly"),
                 ])),
-            ])])])),
+            ])] + ServiceLevelObjectives.groups(service)))])),
         ])
     }
 }
