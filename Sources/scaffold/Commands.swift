@@ -28,11 +28,15 @@ struct InitCommand: ParsableCommand {
             throw CommandFailure(code: 2, message: "\(existing) already exists; not overwriting it")
         }
         let schema = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(StarterBlueprint.schemaFile)
-        try Data(StarterBlueprint.blueprint(name: name).utf8).write(to: URL(fileURLWithPath: path))
+        // The current folder is the blueprint repository's top: the CI files go there.
+        let inRepository = URL(fileURLWithPath: path).standardizedFileURL.path
+            .replacingOccurrences(of: URL(fileURLWithPath: ".").standardizedFileURL.path + "/", with: "")
+        try Data(StarterBlueprint.blueprint(name: name, blueprintPath: inRepository).utf8).write(to: URL(fileURLWithPath: path))
         try Data(StarterBlueprint.pins().utf8).write(to: URL(fileURLWithPath: pins))
         // The schema of this scaffold: rewritten by each init, like generated output.
         try Data(ScaffoldCommands.schema().utf8).write(to: schema, options: .atomic)
-        print("wrote \(path), \(pins) and \(schema.path) (the schema editors complete from)\nnext: scaffold validate \(path)")
+        let ci = try BlueprintCI.write(blueprint: path, output: ".")
+        print("wrote \(path), \(pins), \(schema.path) (the schema editors complete from) and \(ci.written.joined(separator: ", "))\nnext: scaffold validate \(path)")
     }
 }
 
