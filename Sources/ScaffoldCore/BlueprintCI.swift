@@ -1,4 +1,5 @@
 public import BlueprintModel
+import BringUp
 import Foundation
 import Templates
 
@@ -39,6 +40,16 @@ public enum BlueprintCI {
             throw DiagnosticsError([.error("ci.blueprintPath is `\(declared)`, but the blueprint is at `\(relative)` in \(output)",
                                            at: ci.fieldLocations["blueprintPath"] ?? ci.location,
                                            hint: "set `ci.blueprintPath: \(relative)` (the ops workflow checks that path out)")])
+        }
+        if PlatformAPIImage.service(in: loaded.base) != nil, case .keyless(let issuer, let subject)? = loaded.base.policy.signing {
+            // The release must be admitted by the policy generated from the same blueprint.
+            let identity = BlueprintRepositoryFiles.signingIdentity(ci, tag: "v1.0.0")
+            if issuer != identity.issuer || !Wildcard.matches(subject, identity.subject) {
+                throw DiagnosticsError([.error(
+                    "platform-api's release signs as \(identity.subject) (issuer \(identity.issuer)), which policy.cosign (\(subject), issuer \(issuer)) does not admit",
+                    at: ci.fieldLocations["repository"] ?? ci.location,
+                    hint: "set policy.cosign to issuer \(identity.issuer) and a subject matching it, e.g. `https://github.com/\(ci.owner)/*`")])
+            }
         }
         let files = BlueprintRepositoryFiles.files(loaded.base, blueprintPath: relative, blueprintName: loaded.blueprintName,
                                                    generatorVersion: ScaffoldVersion.current)

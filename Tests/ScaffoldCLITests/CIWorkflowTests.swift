@@ -349,5 +349,18 @@ import Yams
         #expect(moved.status == 1)
         #expect(moved.stderr.contains("galaxy.yaml:") && moved.stderr.contains("ci.blueprintPath is `blueprints/galaxy.yaml`, but the blueprint is at `platform/galaxy.yaml`"), "\(moved.stderr)")
         #expect(moved.stderr.contains("hint: set `ci.blueprintPath: platform/galaxy.yaml`"))
+
+        // A release the generated policy would refuse is not written.
+        let policy = repository.appendingPathComponent("platform/galaxy.yaml")
+        let original = try String(contentsOf: policy, encoding: .utf8)
+        try original.replacingOccurrences(of: "subject: https://github.com/galaxy-health/*", with: "subject: https://github.com/galaxy-health/images-*")
+            .replacingOccurrences(of: "ci:\n", with: "ci:\n  blueprintPath: platform/galaxy.yaml\n")
+            .write(to: policy, atomically: true, encoding: .utf8)
+        let refused = try TestTools.run(scaffold, ["ci", "platform/galaxy.yaml"], cwd: repository, environment: ["NO_COLOR": "1"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("signs as https://github.com/galaxy-health/galaxy-blueprint/.github/workflows/platform-api-release.yaml@refs/tags/v1.0.0"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("does not admit"))
+        try original.replacingOccurrences(of: "ci:\n", with: "ci:\n  blueprintPath: platform/galaxy.yaml\n").write(to: policy, atomically: true, encoding: .utf8)
+        #expect(try TestTools.run(scaffold, ["ci", "platform/galaxy.yaml"], cwd: repository).succeeded)
     }
 }
