@@ -187,6 +187,12 @@ let package = Package(
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MigrationTests", dependencies: ["MigrationRunner", "Templates", "Renderer", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "ScaffoldCoreTests", dependencies: ["ScaffoldCore", "TestSupport"], swiftSettings: swiftSettings),
+        // The CLI's own command tree (`Scaffold.parseAsRoot`) checks the commands generated CI runs.
+        .testTarget(
+            name: "ScaffoldCLITests",
+            dependencies: ["scaffold", "ScaffoldCore", "Templates", "BlueprintModel", "Renderer", "BringUp", "TestSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PlatformAPITests",
             dependencies: [

@@ -17,6 +17,8 @@ public struct Blueprint: Sendable, Equatable {
     public var policy: Policy
     /// `promotion:`, when the blueprint orders promotions itself.
     public var promotion: Promotion?
+    /// `ci:`: the pipelines scaffold writes for the repositories; nil writes none.
+    public var ci: ContinuousIntegration?
     public var pins: Pins
     /// `alerts:`, where Alertmanager sends alerts (nil: nowhere outside the cluster).
     public var alerts: Alerting? = nil
@@ -58,6 +60,48 @@ public struct Platform: Sendable, Equatable {
     public var secretStore: SecretStore
     public var certificates: CertificateSettings = CertificateSettings()
     public var location: SourceLocation
+}
+
+/// `ci:`: the CI pipelines scaffold writes beside its output (opt-in: a blueprint without
+/// it gets none, so adding scaffold to a repository never changes its CI unasked).
+/// GitHub Actions is the one provider today. The ops and infra workflows are generated
+/// files of those repositories; the blueprint repository's (validate/verify/diff, and
+/// platform-api's image recipe and release) come from `scaffold ci` and `scaffold init`.
+public struct ContinuousIntegration: Sendable, Equatable {
+    public static let defaultFolder = ".github/workflows"
+    public static let defaultRunner = "ubuntu-24.04"
+    /// `github`.
+    public var provider: String
+    /// Where workflow files go inside each repository.
+    public var folder: String
+    /// The runner label every job runs on.
+    public var runner: String
+    /// The blueprint repository on GitHub, `owner/name`: the ops workflow checks it out, and
+    /// the release workflow signs from it (its keyless identity must match `policy.cosign.subject`).
+    public var repository: String
+    /// Where CI fetches scaffold's source (built at `v<generator version>`, so CI renders
+    /// exactly what generated the output, and platform-api's image is built from it).
+    public var scaffoldSource: String
+    /// The blueprint's path inside its repository (default `blueprints/<platform name>.yaml`).
+    public var blueprintPath: String?
+    public var location: SourceLocation
+    public var fieldLocations: FieldLocations
+
+    public init(provider: String = "github", folder: String = ContinuousIntegration.defaultFolder,
+                runner: String = ContinuousIntegration.defaultRunner, repository: String, scaffoldSource: String,
+                blueprintPath: String? = nil, location: SourceLocation, fieldLocations: FieldLocations = [:]) {
+        self.blueprintPath = blueprintPath
+        self.provider = provider
+        self.folder = folder
+        self.runner = runner
+        self.repository = repository
+        self.scaffoldSource = scaffoldSource
+        self.location = location
+        self.fieldLocations = fieldLocations
+    }
+
+    /// The repository's owner (a GitHub organisation or user).
+    public var owner: String { String(repository.split(separator: "/").first ?? "") }
 }
 
 /// The order images are promoted between environments (`promotion:`).

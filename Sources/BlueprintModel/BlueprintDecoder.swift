@@ -65,6 +65,15 @@ enum BlueprintDecoder {
             promotion: root["promotion"].map { node in
                 Promotion(order: node.items.map { $0.string ?? "" }, locations: node.items.map(\.location))
             },
+            ci: root["ci"].map { node in
+                ContinuousIntegration(
+                    provider: node["provider"]?.string ?? "github",
+                    folder: node["folder"]?.string ?? ContinuousIntegration.defaultFolder,
+                    runner: node["runner"]?.string ?? ContinuousIntegration.defaultRunner,
+                    repository: node["repository"]?.string ?? "", scaffoldSource: node["scaffoldSource"]?.string ?? "",
+                    blueprintPath: node["blueprintPath"]?.string,
+                    location: node.location, fieldLocations: fieldLocations(node))
+            },
             pins: pins)
         blueprint.alerts = root["alerts"].map(alerting)
         return blueprint

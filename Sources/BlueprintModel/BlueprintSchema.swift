@@ -251,6 +251,14 @@ public enum BlueprintSchema {
             .required("bucket", name),
             .optional("offRegionCopies", .array(items: reference("region"), description: "Extra regions receiving encrypted copies (not allowed from strict regions).")),
         ]))),
+        .optional("ci", .object(ObjectSchema("CI pipelines for the repositories (opt-in): drift check in ops, Terraform checks in infra; `scaffold ci` writes the blueprint repository's.", [
+            .optional("provider", .string(.any, description: "The CI system.", enumValues: ["github"], defaultValue: "github")),
+            .optional("folder", .string(.any, description: "Where workflow files go in each repository.", defaultValue: ContinuousIntegration.defaultFolder)),
+            .optional("runner", .string(.any, description: "The runner label jobs run on.", defaultValue: ContinuousIntegration.defaultRunner)),
+            .required("repository", .string(.any, description: "The blueprint repository on GitHub, `owner/name`; platform-api's release is signed from it, so its workflow identity must match `policy.cosign.subject`.")),
+            .optional("blueprintPath", .string(.any, description: "The blueprint's path inside its repository (default `blueprints/<platform name>.yaml`); `scaffold ci` checks it.")),
+            .required("scaffoldSource", .string(.repositoryURL, description: "The git URL CI builds scaffold (and platform-api's image) from, at tag `v<generator version>`.")),
+        ]))),
         .optional("policy", .object(ObjectSchema("Admission policy.", [
             .optional("cosign", cosign),
             .optional("requiredLabels", .array(items: .string(.labelKey, description: "A label key."), description: "Labels every workload must carry.")),

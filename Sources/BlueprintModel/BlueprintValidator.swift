@@ -42,6 +42,19 @@ public enum BlueprintValidator {
                 }
             }
         }
+        if let ci = blueprint.ci {
+            let parts = ci.repository.split(separator: "/", omittingEmptySubsequences: false)
+            let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+            if parts.count != 2 || parts.contains(where: { $0.isEmpty || !$0.allSatisfy(allowed.contains) }) {
+                d.error("ci.repository `\(ci.repository)` is not a GitHub `owner/name`",
+                        at: location(ci.fieldLocations, "repository", ci.location),
+                        hint: "name the blueprint repository as GitHub does, e.g. `galaxy-health/galaxy-blueprint`")
+            }
+            if ci.folder.hasPrefix("/") || ci.folder.split(separator: "/").contains("..") || ci.folder.isEmpty {
+                d.error("ci.folder `\(ci.folder)` must be a relative path inside the repository",
+                        at: location(ci.fieldLocations, "folder", ci.location), hint: "e.g. `.github/workflows`")
+            }
+        }
         for environment in blueprint.environments where !blueprint.regions.contains(where: { $0.environments.contains(environment.name) }) {
             d.error("environment `\(environment.name)` runs in no region", at: environment.location,
                     hint: "list it under `environments` of at least one region")

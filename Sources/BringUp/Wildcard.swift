@@ -1,7 +1,7 @@
 /// `*` any run of characters (including none), `?` exactly one: the wildcards Argo CD's
 /// globs (gobwas/glob without separators) and Kyverno's patterns (`pkg/utils/wildcard`) share.
-enum Wildcard {
-    static func matches(_ pattern: String, _ value: String) -> Bool {
+public enum Wildcard {
+    public static func matches(_ pattern: String, _ value: String) -> Bool {
         let p = Array(pattern), v = Array(value)
         var memo: [Int: Bool] = [:]
         func match(_ i: Int, _ j: Int) -> Bool {

@@ -1,4 +1,6 @@
+import Templates
+
 /// The generator's version, recorded in commit trailers and evidence bundles.
 public enum ScaffoldVersion {
-    public static let current = "0.1.0"
+    public static let current = Generator.version
 }

@@ -8,7 +8,8 @@ public enum StarterBlueprint {
     /// editors at (yaml-language-server resolves the path relative to the blueprint).
     public static let schemaFile = "blueprint.schema.json"
 
-    public static func blueprint(name: String) -> String {
+    /// `blueprintPath`: where the file sits in its repository (the CI workflows name it).
+    public static func blueprint(name: String, blueprintPath: String = "blueprint.yaml") -> String {
         """
         # yaml-language-server: $schema=\(schemaFile)
         # A scaffold blueprint. Reference: docs/blueprint.md. Check it with `scaffold validate`.
@@ -75,6 +76,14 @@ public enum StarterBlueprint {
           cosign:
             issuer: https://token.actions.githubusercontent.com
             subject: https://github.com/\(name)/*
+
+        # CI for the repositories (GitHub Actions): `generate` writes the ops and infra
+        # workflows, `scaffold ci` this repository's. Point scaffoldSource at your copy of
+        # scaffold's source (CI builds the version that generated the output).
+        ci:
+          repository: \(name)/\(name)-blueprint
+          scaffoldSource: https://github.com/\(name)/scaffold.git
+          blueprintPath: \(blueprintPath)
 
         """
     }

@@ -5,6 +5,10 @@ import Synchronization
 
 /// Translates a loaded blueprint into the complete output plan. Pure: no I/O.
 public enum Generator {
+    /// The generator's version (``ScaffoldVersion`` in ScaffoldCore reads it): recorded in
+    /// commit trailers, and the tag CI builds scaffold and platform-api from.
+    public static let version = "0.1.0"
+
     /// Every translator runs as its own job (the GitOps tree one per cluster), spread over
     /// the machine's cores; the plan sorts the files, so the result does not depend on
     /// which job finishes first.
@@ -18,7 +22,9 @@ public enum Generator {
         for context in ClusterContext.all(loaded) {
             jobs.append { GitOpsTree.files(for: context) }
         }
-        return OutputPlan(files: concurrentMap(jobs) { $0() }.flatMap { $0 })
+        let files = concurrentMap(jobs) { $0() }.flatMap { $0 }
+        let workflows = RepositoryWorkflows.files(for: loaded, infra: files.filter { $0.repository == .infra }, generatorVersion: version)
+        return OutputPlan(files: files + workflows)
     }
 
     /// `transform` applied to every element on all cores, results in the elements' order.

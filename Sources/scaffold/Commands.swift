@@ -28,11 +28,18 @@ struct InitCommand: ParsableCommand {
             throw CommandFailure(code: 2, message: "\(existing) already exists; not overwriting it")
         }
         let schema = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(StarterBlueprint.schemaFile)
-        try Data(StarterBlueprint.blueprint(name: name).utf8).write(to: URL(fileURLWithPath: path))
+        // The blueprint repository's top, where the CI files go: the current folder when the
+        // blueprint is inside it, else the blueprint's own folder.
+        let file = URL(fileURLWithPath: path).standardizedFileURL
+        let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        let root = file.path.hasPrefix(current + "/") ? current : file.deletingLastPathComponent().path
+        let inRepository = String(file.path.dropFirst(root.count + 1))
+        try Data(StarterBlueprint.blueprint(name: name, blueprintPath: inRepository).utf8).write(to: URL(fileURLWithPath: path))
         try Data(StarterBlueprint.pins().utf8).write(to: URL(fileURLWithPath: pins))
         // The schema of this scaffold: rewritten by each init, like generated output.
         try Data(ScaffoldCommands.schema().utf8).write(to: schema, options: .atomic)
-        print("wrote \(path), \(pins) and \(schema.path) (the schema editors complete from)\nnext: scaffold validate \(path)")
+        let ci = try BlueprintCI.write(blueprint: path, output: root)
+        print("wrote \(path), \(pins), \(schema.path) (the schema editors complete from) and \(ci.written.joined(separator: ", "))\nnext: scaffold validate \(path)")
     }
 }
 

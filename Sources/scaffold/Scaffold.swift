@@ -15,7 +15,7 @@ struct Scaffold: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ValidateCommand.self, PlanCommand.self, GenerateCommand.self, SchemaCommand.self,
             MigrateCommand.self, DiffCommand.self, AuditCommand.self, BumpCommand.self, PromoteCommand.self,
-            DevCommand.self, VerifyCommand.self, SecretsCommand.self, RegionCommand.self, CheckCommand.self,
+            DevCommand.self, VerifyCommand.self, SecretsCommand.self, RegionCommand.self, CheckCommand.self, CICommand.self,
         ]
     )
 

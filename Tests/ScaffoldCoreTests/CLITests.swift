@@ -107,6 +107,9 @@ import TestSupport
         let directory = try TemporaryDirectory()
         let path = directory.url.appendingPathComponent("platform.yaml").path
         #expect(try TestTools.run(scaffold, ["init", path, "--name", "demo"]).succeeded)
+        // Outside the current folder, the blueprint's folder is its repository: the CI goes beside it.
+        let workflow = try String(contentsOf: directory.url.appendingPathComponent(".github/workflows/blueprint.yaml"), encoding: .utf8)
+        #expect(workflow.contains("scaffold validate platform.yaml"))
         let validate = try TestTools.run(scaffold, ["validate", path])
         #expect(validate.succeeded, "\(validate.stderr)")
         #expect(try TestTools.run(scaffold, ["init", path]).status == 2)

@@ -69,7 +69,10 @@ import TestSupport
         let after = fixture.directory.url.appendingPathComponent("after")
         _ = try ScaffoldCommands.generate(GenerationOptions(blueprint: fixture.blueprint, output: after.path))
         let changed = try Self.changedFiles(before: before, after: after)
-        #expect(changed.allSatisfy { $0.contains("-de/") || $0.contains("/de/") || $0.hasPrefix("infra/modules/digitalocean/") },
+        // …and the infra workflow, whose matrix lists every stack.
+        #expect(changed.contains("infra/.github/workflows/terraform.yaml"))
+        #expect(changed.allSatisfy { $0.contains("-de/") || $0.contains("/de/") || $0.hasPrefix("infra/modules/digitalocean/")
+                    || $0 == "infra/.github/workflows/terraform.yaml" },
                 "files outside the new region changed: \(changed.filter { !$0.contains("de/") })")
         let selected = fixture.directory.url.appendingPathComponent("region-add")
         for path in changed {

@@ -15,10 +15,14 @@ public indirect enum YAMLNode: Sendable, Equatable {
     public struct Pair: Sendable, Equatable {
         public var key: String
         public var value: YAMLNode
+        /// A comment printed after a scalar value on the same line (`uses: a@sha # v1.2.3`,
+        /// which Dependabot and Renovate read); ignored on a nested mapping or sequence.
+        public var comment: String?
 
-        public init(_ key: String, _ value: YAMLNode) {
+        public init(_ key: String, _ value: YAMLNode, comment: String? = nil) {
             self.key = key
             self.value = value
+            self.comment = comment
         }
     }
 

@@ -56,6 +56,9 @@ public enum YAMLPrinter {
             default:
                 out += " "
                 writeScalar(pair.value, indent: indent + 2, into: &out)
+                if let comment = pair.comment, !comment.contains("\n"), !(pair.value.scalarText?.contains("\n") ?? false) {
+                    out += " # \(comment)"
+                }
                 out += "\n"
             }
         }

@@ -293,6 +293,8 @@ public enum ServiceWorkloads {
             ("env", [
                 .map([("name", "MIGRATION_DATABASE_URL"), ("value", .string(url))]),
                 .map([("name", "PGPASSWORD_FILE"), ("value", .string(ServiceCredentials.path("password")))]),
+                // Where the image carries them (PlatformAPIImage), not the working directory's guess.
+                .map([("name", "PLATFORM_API_MIGRATIONS_DIR"), ("value", .string(PlatformAPIImage.migrationsDirectory))]),
             ]),
             ("resources", resources(service.resources)),
             ("securityContext", containerSecurity),
