@@ -144,7 +144,21 @@ struct GitBumpTests {
         let access = try #require(report.access)
         #expect(access.widening == 0 && access.neutral > 0 && access.text == "Image digests only; no access widened.", "\(access)")
         #expect(report.body.contains("**Access:** Image digests only; no access widened."))
-        #expect(report.mergeOrder == ["blueprint", "ops"] && report.body.contains("Merge the blueprint pull request first, then ops"))
+        #expect(report.mergeOrder == ["blueprint", "ops"] && report.body.contains("The blueprint pull request first: ops were rendered"))
+        // One pull request per repository: its title, its own files, the meaning, its place in the merge order.
+        let (blueprint, ops) = (report.repositories[0], report.repositories[1])
+        #expect(blueprint.title == report.title && ops.title == report.title + " (ops)")
+        let blueprintBody = try #require(blueprint.body), opsBody = try #require(ops.body)
+        for body in [blueprintBody, opsBody] {
+            #expect(body.contains("**Access:** Image digests only; no access widened."))
+            #expect(body.contains("| `backend-api production` |"))
+        }
+        #expect(blueprintBody.contains("1. **blueprint** (`\(blueprint.repository)`, branch `\(blueprint.branch)`) — this pull request"))
+        #expect(opsBody.contains("2. **ops** (`\(ops.repository)`, branch `\(ops.branch)`) — this pull request"))
+        #expect(opsBody.contains("at blueprint commit `\(blueprint.commit ?? "-")`"))
+        #expect(try trailers(of: report.branch, in: fixture.opsRepo)["Scaffold-Blueprint-Commit"] == blueprint.commit)
+        for path in blueprint.changed { #expect(blueprintBody.contains("`\(path)`") && !opsBody.contains("`\(path)`")) }
+        for path in ops.changed { #expect(opsBody.contains("`\(path)`") && !blueprintBody.contains("`\(path)`")) }
         let pins = try gitCLI(["show", "\(report.branch):blueprints/galaxy.pins.yaml"], in: fixture.blueprintRepo)
         #expect(pins.contains("    production: \(testDigest(77))\n"))
         #expect(try trailers(of: report.branch, in: fixture.opsRepo)["Scaffold-Promote"]?.hasSuffix("-> \(testDigest(77))") == true)

@@ -23,6 +23,10 @@ public struct RepositoryDelivery: Codable, Sendable, Equatable {
     public var removed: [String]
     /// Compare-and-swap rounds it took (more than 1 when another writer got in first).
     public var attempts: Int
+    /// The pull request for this repository's branch (bumps and promotions): a title, and a
+    /// Markdown body with the change by meaning, this repository's files and the merge order.
+    public var title: String?
+    public var body: String?
 }
 
 /// Where a writer puts generated files: a branch of a local repository.

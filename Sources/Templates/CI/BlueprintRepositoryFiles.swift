@@ -107,40 +107,41 @@ public enum BlueprintRepositoryFiles {
             ], env: [("DIGEST", "${{ steps.build.outputs.digest }}")]),
         ]
 
-        // Job 2: pin it. Writes branches and pull requests; never sees the OIDC token.
+        // Job 2: pin it. scaffold fetches the three repositories, commits, and pushes the bump
+        // branches itself (refetching and redoing the bump if another writer got in first); the
+        // pull requests are opened from its JSON report, each with its own title and body, in
+        // merge order. Never sees the OIDC token.
         let author = "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
-        let bump = "scaffold bump \(service.name) --env \(environment) --digest \"$DIGEST\" --blueprint \(GitHubWorkflow.shellWord("blueprint/\(blueprintPath)")) --ops-repo ops --infra-repo infra --author \(GitHubWorkflow.shellWord(author)) --describe-access --format json > bump.json"
+        let blueprintURL = "https://github.com/\(ci.repository).git"
+        let bump = "scaffold bump \(service.name) --env \(environment) --digest \"$DIGEST\" --blueprint-repo \(GitHubWorkflow.shellWord(blueprintURL)) "
+            + "--blueprint \(GitHubWorkflow.shellWord(blueprintPath)) --ops-repo \(GitHubWorkflow.shellWord(ops.url)) "
+            + "--infra-repo \(GitHubWorkflow.shellWord(infra.url)) --author \(GitHubWorkflow.shellWord(author)) --describe-access --format json > bump.json"
         var publish: [String] = [
             "if [ \"$(jq -r .alreadyAt bump.json)\" = true ]; then echo \"already at $DIGEST\"; exit 0; fi",
-            "jq -r .title bump.json > title.txt",
-            "jq -r .body bump.json > body.md",
         ]
         // In merge order: the blueprint's first, then ops and infra (they name its commit).
-        for (role, folder, url) in [("blueprint", "blueprint", "https://github.com/\(ci.repository).git"), ("ops", "ops", ops.url), ("infra", "infra", infra.url)] {
+        for (role, url) in [("blueprint", blueprintURL), ("ops", ops.url), ("infra", infra.url)] {
             let select = "jq -r '.repositories[] | select(.role == \"\(role)\")"
             publish += [
                 "if [ \"$(\(select) | .committed' bump.json)\" = true ]; then",
                 "  branch=\"$(\(select) | .branch' bump.json)\" base=\"$(\(select) | .base' bump.json)\"",
-                "  git -C \(folder) push --force-with-lease origin \"$branch\"",
+                "  \(select) | .title' bump.json > title-\(role).txt",
+                "  \(select) | .body' bump.json > body-\(role).md",
             ]
             if let repository = role == "blueprint" ? ci.repository : GitHubWorkflow.gitHubRepository(url) {
-                let tokenVariable = role == "blueprint" ? "$GITHUB_TOKEN" : "$TOKEN"
-                publish.append("  GH_TOKEN=\"\(tokenVariable)\" gh pr create --repo \(repository) --base \"$base\" --head \"$branch\" --title \"$(cat title.txt)\" --body-file body.md")
+                let tokenVariable = role == "blueprint" ? "$GITHUB_TOKEN" : "$SCAFFOLD_GIT_TOKEN"
+                publish.append("  GH_TOKEN=\"\(tokenVariable)\" gh pr create --repo \(repository) --base \"$base\" --head \"$branch\" --title \"$(cat title-\(role).txt)\" --body-file body-\(role).md")
             } else {
                 publish.append("  echo \"- \(role): open a pull request from \\`$branch\\` into \\`$base\\` in \(url)\" >> \"$GITHUB_STEP_SUMMARY\"")
             }
             publish.append("fi")
         }
-        let pin: [YAMLNode] = [
-            GitHubWorkflow.checkout(name: "Check out the blueprint repository", path: "blueprint", fullHistory: true, keepCredentials: true),
-        ] + GitHubWorkflow.installScaffold(ci, version: generatorVersion, extraPackages: ["gh", "jq"]) + [
-            GitHubWorkflow.run("Clone the ops and infra repositories",
-                               GitHubWorkflow.cloneLines(url: ops.url, branch: ops.branch, into: "ops", shallow: false)
-                               + GitHubWorkflow.cloneLines(url: infra.url, branch: infra.branch, into: "infra", shallow: false),
-                               env: [token]),
-            GitHubWorkflow.run("Pin the digest in \(environment)", [bump], env: [("DIGEST", "${{ needs.image.outputs.digest }}")]),
-            GitHubWorkflow.run("Push the branches and open the pull requests", publish,
-                               env: [("DIGEST", "${{ needs.image.outputs.digest }}"), ("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"), token]),
+        let gitToken = ("SCAFFOLD_GIT_TOKEN", "${{ secrets.\(GitHubWorkflow.gitTokenSecret) }}")
+        let pin: [YAMLNode] = GitHubWorkflow.installScaffold(ci, version: generatorVersion, extraPackages: ["gh", "jq"]) + [
+            GitHubWorkflow.run("Pin the digest in \(environment) and push the branches", [bump],
+                               env: [("DIGEST", "${{ needs.image.outputs.digest }}"), gitToken]),
+            GitHubWorkflow.run("Open the pull requests", publish,
+                               env: [("DIGEST", "${{ needs.image.outputs.digest }}"), ("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"), gitToken]),
         ]
         return GitHubWorkflow.workflow(
             name: "platform-api release",
