@@ -68,7 +68,7 @@ struct BumpCommand: ParsableCommand {
                     author: author, force: repositories.force, describeAccess: repositories.describeAccess))
             }
         }
-        report.pushes = pushes
+        report.record(pushes)
         printDelivery(report, format: repositories.format)
     }
 }

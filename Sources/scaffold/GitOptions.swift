@@ -83,7 +83,7 @@ extension GitRepositoryOptions {
                     force: output.force, allowDeletions: output.allowDeletions))
             }
         }
-        report.pushes = pushes
+        report.record(pushes)
         switch output.format {
         case .json: Console.json(report)
         case .text:

@@ -37,7 +37,7 @@ struct PromoteCommand: ParsableCommand {
                     author: author, force: repositories.force, describeAccess: repositories.describeAccess))
             }
         }
-        report.pushes = pushes
+        report.record(pushes)
         printDelivery(report, format: repositories.format)
     }
 }

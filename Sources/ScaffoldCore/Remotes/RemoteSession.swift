@@ -38,7 +38,7 @@ public struct RemotePush: Codable, Sendable, Equatable {
     public var pushed: Bool
     /// The mirror holding the commit.
     public var cache: String
-    /// Rounds of fetch, render and push the run took (more than 1 after a push race).
+    /// The round of fetch, render and push that pushed it (more than 1 after a push race).
     public var rounds: Int = 1
 }
 
@@ -62,6 +62,8 @@ public final class RemoteSession: @unchecked Sendable {  // `mirrors` is guarded
     let options: RemoteOptions
     private let guardLock = NSLock()
     private var opened: [Mirror] = []
+    /// Branches this session pushed so far (kept when a later push of the round is refused).
+    private(set) var completed: [RemotePush] = []
     private var mirrors: [Mirror] { guardLock.withLock { opened } }
 
     init(options: RemoteOptions) {
@@ -143,7 +145,7 @@ public final class RemoteSession: @unchecked Sendable {  // `mirrors` is guarded
                 throw remoteError(error, mirror.url)
             }
         }
-        for (mirror, branch, _) in moved {
+        for (index, (mirror, branch, _)) in moved.enumerated() {
             let reference = "refs/heads/\(branch)"
             do {
                 try Repository.open(at: mirror.path).push(
@@ -153,6 +155,7 @@ public final class RemoteSession: @unchecked Sendable {  // `mirrors` is guarded
             } catch {
                 throw remoteError(error, mirror.url)
             }
+            completed.append(pushes[index])
         }
         return pushes
     }
@@ -175,18 +178,24 @@ public enum Remotes {
     /// up to `options.maxAttempts` rounds. Local repositories are untouched by all this.
     public static func run<R>(_ options: RemoteOptions, _ body: () throws -> R) throws -> (result: R, pushes: [RemotePush], attempts: Int) {
         var attempt = 0
+        // Pushes that landed in a round whose later push was refused (e.g. the blueprint's,
+        // before the ops push lost a race): they stay on the remote, and in the report.
+        var earlier: [RemotePush] = []
+        func numbered(_ pushes: [RemotePush], _ round: Int) -> [RemotePush] {
+            pushes.map { push in
+                var push = push
+                push.rounds = round
+                return push
+            }
+        }
         while true {
             attempt += 1
             let session = RemoteSession(options: options)
             let result = try RemoteSession.$current.withValue(session) { try body() }
             do {
-                let pushes = try session.publish().map { push in
-                    var push = push
-                    push.rounds = attempt
-                    return push
-                }
-                return (result, pushes, attempt)
+                return (result, earlier + numbered(try session.publish(), attempt), attempt)
             } catch let rejection as PushRejected {
+                earlier += numbered(session.completed, attempt)
                 guard attempt < options.maxAttempts else {
                     throw DeliveryError.pushRaceLost(reference: rejection.reference, attempts: attempt)
                 }
@@ -194,5 +203,36 @@ public enum Remotes {
                 usleep(UInt32.random(in: 10_000...(50_000 * UInt32(attempt))))
             }
         }
+    }
+}
+
+extension [RepositoryDelivery] {
+    /// Folds in what the run pushed: a repository whose commit landed in an earlier round
+    /// (its later push lost a race, and the final round found nothing left to commit there)
+    /// still got a commit from this run, and its pull request is still to be opened.
+    mutating func record(_ pushes: [RemotePush]) {
+        for index in indices where !self[index].committed {
+            guard let push = pushes.last(where: { $0.repository == self[index].repository && $0.branch == self[index].branch }) else { continue }
+            self[index].committed = true
+            self[index].commit = push.commit
+            if self[index].parent == nil { self[index].parent = push.previous }
+        }
+    }
+}
+
+extension ImageDeliveryReport {
+    /// Records the pushes of a remote run (see ``Swift/Array/record(_:)``).
+    public mutating func record(_ pushes: [RemotePush]) {
+        self.pushes = pushes
+        repositories.record(pushes)
+        if repositories.contains(where: \.committed) { alreadyAt = false }
+    }
+}
+
+extension GitGenerationReport {
+    /// Records the pushes of a remote run.
+    public mutating func record(_ pushes: [RemotePush]) {
+        self.pushes = pushes
+        repositories.record(pushes)
     }
 }
