@@ -42,7 +42,7 @@ enum GitBench {
             let digest = "sha256:" + String(repeating: String(format: "%02x", 0x10 + run % 200), count: 32)
             return try Main.measure(scaffold, [
                 "bump", "frontend", "--env", "staging", "--digest", digest, "--blueprint", blueprint,
-                "--ops-repo", ops, "--infra-repo", infra, "--author", identity, "--format", "json",
+                "--ops-repo", ops, "--infra-repo", infra, "--branch", "main", "--author", identity, "--format", "json",
             ]).seconds
         }
         // The peer: work trees of the same repositories, where git makes the same two commits.
@@ -64,7 +64,7 @@ enum GitBench {
             peers.append(try peer(peerBlueprint) + peer(peerOps))
         }
         let again = try bump(0)  // the first digest again: "already at"
-        print(String(format: "bump to committed (example blueprint, blueprint + ops repositories): median %.1f ms over %d runs (min %.1f, max %.1f); repeated bump (already at): %.1f ms",
+        print(String(format: "bump to committed (example blueprint, blueprint + ops repositories, onto main): median %.1f ms over %d runs (min %.1f, max %.1f); repeated bump (already at): %.1f ms",
                      median(bumps) * 1000, bumps.count, bumps.min()! * 1000, bumps.max()! * 1000, again * 1000))
         print(String(format: "git commit -qam, the same two commits (blueprint + ops work trees, commit only): median %.1f ms; ratio scaffold bump / git: %.2f",
                      median(peers) * 1000, median(bumps) / median(peers)))

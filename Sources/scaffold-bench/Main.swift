@@ -9,7 +9,8 @@ import Glibc
 /// `scaffold generate` (wall time, peak memory, files, bytes). Figures, not a
 /// timed test. Run it from a release build:
 ///
-///     swift build -c release --product scaffold --product scaffold-bench
+///     swift build -c release --product scaffold && swift build -c release --product scaffold-bench
+///     (one product per command: SwiftPM builds only the last `--product` given)
 ///     .build/release/scaffold-bench [--organizations 1000] [--regions 4] [--services 20] [--runs 3]
 ///
 /// `scaffold-bench git [--runs 3] [--example blueprints/galaxy.yaml]` prints the git
