@@ -377,6 +377,16 @@ public struct Observability: Sendable, Equatable {
     public var metricsRetention: String
     public var logsRetention: String
     public var tracesRetention: String
+    /// Personal data masked in every log line before it leaves the node (`logMasking`).
+    public var logMasking: [LogMask]
+
+    /// A kind of personal data the log collector masks.
+    public enum LogMask: String, Sendable, Equatable, CaseIterable {
+        case email
+        case phone
+        /// The national identity number of the region's country, where scaffold knows its shape.
+        case nationalId
+    }
 }
 
 public struct Backup: Sendable, Equatable {

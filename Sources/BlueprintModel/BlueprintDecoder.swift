@@ -30,7 +30,10 @@ enum BlueprintDecoder {
         let observability = Observability(
             metricsRetention: observabilityNode?["metricsRetention"]?.string ?? "15d",
             logsRetention: observabilityNode?["logsRetention"]?.string ?? "168h",
-            tracesRetention: observabilityNode?["tracesRetention"]?.string ?? "72h")
+            tracesRetention: observabilityNode?["tracesRetention"]?.string ?? "72h",
+            // Masking is on unless the blueprint lists less (an empty list turns it off).
+            logMasking: observabilityNode?["logMasking"].map { $0.items.compactMap { $0.string.flatMap(Observability.LogMask.init(rawValue:)) } }
+                ?? Observability.LogMask.allCases)
 
         let backup = root["backup"].map { node in
             Backup(

@@ -242,6 +242,10 @@ public enum BlueprintSchema {
             .optional("metricsRetention", .string(.duration, description: "Prometheus retention.", defaultValue: "15d")),
             .optional("logsRetention", .string(.duration, description: "Loki retention.", defaultValue: "168h")),
             .optional("tracesRetention", .string(.duration, description: "Tempo retention.", defaultValue: "72h")),
+            .optional("logMasking", .array(
+                items: .string(.any, description: "A kind of personal data.", enumValues: Observability.LogMask.allCases.map(\.rawValue)),
+                description: "Personal data the log collector masks on each node before a line is shipped: `email`, `phone` (international, with a leading +), `nationalId` (the region's country's identity number, where scaffold knows its shape). Default: all three; `[]` turns masking off.",
+                uniqueBy: nil)),
         ]))),
         .optional("alerts", alerts),
         .optional("backup", .object(ObjectSchema("Backups, kept in each region's own object store.", [

@@ -311,8 +311,9 @@ public enum ComponentValues {
     ])
 
     /// Grafana Alloy, one pod per node: the container logs of that node's pods only,
-    /// read from the node's /var/log/pods (not tailed through the API server), to the
-    /// region's own Loki.
+    /// read from the node's /var/log/pods (not tailed through the API server), labelled
+    /// with their tenant (the organization of a `tenant-*` namespace), personal data masked
+    /// (``LogMasking``), to the region's own Loki.
     static func alloyConfig(_ context: ClusterContext) -> String {
         """
         discovery.kubernetes "pods" {
@@ -338,6 +339,11 @@ public enum ComponentValues {
             target_label  = "container"
           }
           rule {
+            source_labels = ["__meta_kubernetes_namespace"]
+            regex         = "\(TenantNamespaces.namespace(of: "(.+)"))"
+            target_label  = "tenant"
+          }
+          rule {
             source_labels = ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"]
             separator     = "/"
             replacement   = "/var/log/pods/*$1/*.log"
@@ -356,7 +362,7 @@ public enum ComponentValues {
 
         loki.process "pods" {
           stage.cri {}
-          forward_to = [loki.write.regional.receiver]
+        \(LogMasking.alloyStages(context))  forward_to = [loki.write.regional.receiver]
         }
 
         loki.write "regional" {
