@@ -11,11 +11,10 @@ struct RemoteRepositoryOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Push the committed branches to remote repositories (--no-push keeps the commits in the cache).")
     var push = true
 
-    var options: RemoteOptions { RemoteOptions(cacheDirectory: cache, push: push) }
-
     /// Runs `body` with remote repositories mirrored, then pushes what it committed
-    /// (retrying on a push race); local repositories are used as they are.
-    func run<R>(_ body: () throws -> R) throws -> (R, [RemotePush]) {
+    /// (retrying on a push race, `maxAttempts` rounds); local repositories are used as they are.
+    func run<R>(maxAttempts: Int = 5, _ body: () throws -> R) throws -> (R, [RemotePush]) {
+        let options = RemoteOptions(cacheDirectory: cache, push: push, maxAttempts: maxAttempts)
         let run = try runDelivery { try Remotes.run(options, body) }
         return (run.result, run.pushes)
     }

@@ -18,7 +18,7 @@ struct RegionAddCommand: ParsableCommand {
         discussion: """
             Appends the region at the end of `regions:`, keeping every other byte of the file, and \
             writes it only when the edited blueprint validates. With --ops-repo (and --infra-repo) it \
-            then commits the regenerated output as `scaffold generate --ops-repo` does.
+            then commits the regenerated output as `scaffold generate --ops-repo` does (remote URLs             are pushed; the blueprint file is edited once, so a push that loses a race is not             retried: run `scaffold generate BLUEPRINT --ops-repo URL` again).
             """)
 
     @Argument(help: "The new region's id (a DNS label).") var id: String
@@ -30,6 +30,7 @@ struct RegionAddCommand: ParsableCommand {
     @Option(help: "Comma-separated environments (default: every non-local environment).") var environments: String?
     @Option(help: "strict (default) or relaxed.") var residency: String?
     @OptionGroup var git: GitRepositoryOptions
+    @OptionGroup var remote: RemoteRepositoryOptions
     @Flag(help: "With --ops-repo: overwrite generated files edited by hand.") var force = false
     @Flag(help: "With --ops-repo: allow deleting namespaces and Applications.") var allowDeletions = false
     @Option(help: "text or json.") var format: OutputFormat = .text
@@ -47,12 +48,14 @@ struct RegionAddCommand: ParsableCommand {
             blueprint: blueprint, overlays: overlays, id: id, country: country, cloud: cloud, location: location,
             environments: environments.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
             residency: residency, delivery: delivery)
-        let report = try runDelivery { try RegionAdd.run(request) }
+        var (report, pushes) = try remote.run(maxAttempts: 1) { try runDelivery { try RegionAdd.run(request) } }
+        report.delivery?.record(pushes)
         switch format {
         case .json: Console.json(report)
         case .text:
             print(RegionAdd.text(report, secretsCommand: "scaffold secrets \(blueprint) --region \(id)"), terminator: "")
             if let delivery = report.delivery { printDeliveries(delivery) }
+            printPushes(pushes)
         }
     }
 }

@@ -228,6 +228,32 @@ struct RemoteDeliveryTests {
         #expect(try trailers(of: opsTip, in: fixture.opsRepo)["Scaffold-Blueprint-Commit"] == tip)
     }
 
+    @Test("region add commits the new clusters into remote ops and infra repositories and pushes them")
+    func regionAddPushesToRemotes() throws {
+        guard try TestTools.require("git") else { return }
+        let fixture = try fixture("scaffold-remote-region", generated: true)
+        let root = fixture.directory.path
+        let server = try GitServer.daemon(root: root)
+        let before = try #require(try fixture.tip(fixture.opsRepo, "main"))
+        let result = try scaffold([
+            "region", "add", "fr", "--blueprint", fixture.blueprint, "--country", "FR", "--cloud", "azure", "--environments", "production",
+            "--ops-repo", server.url("ops.git"), "--infra-repo", server.url("infra.git"), "--author", GitFixture.authorFlag,
+            "--cache", root + "/cache", "--format", "json",
+        ])
+        try #require(result.succeeded, "\(result.stderr)")
+        let report = try JSONDecoder().decode(RegionAddReport.self, from: Data(result.stdout.utf8))
+        let delivery = try #require(report.delivery)
+        #expect(delivery.pushes.count == 2 && delivery.pushes.allSatisfy(\.pushed))
+        let tip = try #require(try fixture.tip(fixture.opsRepo, "main"))
+        #expect(tip != before && tip == delivery.repositories[0].commit)
+        #expect(try gitCLI(["ls-tree", "-r", "--name-only", "main"], in: fixture.opsRepo).contains("cluster/base/production-fr/"))
+    }
+
+    @Test("a remote URL is never opened outside a run that pushes")
+    func remoteOutsideARunIsRefused() throws {
+        #expect(throws: DeliveryError.self) { try GitDelivery.open("git://127.0.0.1:9/ops.git") }
+    }
+
     @Test func locationsAndRedaction() {
         #expect(RepositoryLocation("ops.git") == .local("ops.git"))
         #expect(RepositoryLocation("/srv/git/ops.git") == .local("/srv/git/ops.git"))

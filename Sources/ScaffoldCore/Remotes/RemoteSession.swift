@@ -76,8 +76,9 @@ public final class RemoteSession: @unchecked Sendable {  // `mirrors` is guarded
     static func localPath(for location: String) throws -> String {
         guard case .remote(let url) = RepositoryLocation(location) else { return location }
         guard let session = current else {
-            // Library callers outside ``Remotes/run(_:_:)``: a one-off session, never pushed.
-            return try RemoteSession(options: RemoteOptions(push: false)).mirror(url).path
+            // Never a silent local-only commit of a remote: only a run that pushes opens one.
+            throw DeliveryError.remoteUnreachable(
+                repository: url.redacted, reason: "remote repositories are opened only inside `Remotes.run`, which pushes what it commits")
         }
         return try session.mirror(url).path
     }
