@@ -145,16 +145,22 @@ enum RemoteBench {
         try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
         _ = try Main.measure(git, ["clone", "-q", "--bare", blueprintRepo, served + "/blueprint.git"])
         _ = try Main.measure(git, ["clone", "-q", "--bare", ops, served + "/ops.git"])
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         let execPath = try capture(git, ["--exec-path"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let daemon = try spawn([execPath + "/git-daemon", "--base-path=\(served)", "--export-all", "--enable=receive-pack", "--reuseaddr",
-                                "--listen=127.0.0.1", "--port=\(port)", served])
+        // git-daemon itself (the `git daemon` wrapper does not pass SIGTERM on), in its own group.
+        let daemon = try ChildProcess.spawn(
+            execPath + "/git-daemon", ["--base-path=\(served)", "--export-all", "--enable=receive-pack", "--reuseaddr",
+                                       "--listen=127.0.0.1", "--port=\(port)", served],
+            environment: ProcessInfo.processInfo.environment, output: work.appendingPathComponent("git-daemon.log"), name: "git-daemon")
         defer {
-            kill(daemon, SIGTERM)
-            var status: Int32 = 0
-            waitpid(daemon, &status, 0)
+            kill(-daemon.pid, SIGTERM)
+            while daemon.isRunning { usleep(10_000) }
         }
-        usleep(300_000)
+        var waited = 0
+        while !LoopbackPort.isListening(port), waited < 200 {
+            usleep(25_000)
+            waited += 1
+        }
         let base = "git://127.0.0.1:\(port)"
         let cache = work.appendingPathComponent("cache").path
         var times: [Double] = []
@@ -172,41 +178,6 @@ enum RemoteBench {
             throw BenchError("the remote bumps did not reach the served blueprint repository")
         }
         return GitBench.median(times)
-    }
-
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard ok else { throw BenchError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Starts a process in its own group with an empty signal mask (so SIGTERM reaches it).
-    static func spawn(_ arguments: [String]) throws -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ) == 0 else { throw BenchError("cannot start \(arguments[0])") }
-        return pid
     }
 
     static func capture(_ executable: String, _ arguments: [String]) throws -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import ScaffoldCore
 import Testing
 import TestSupport
 
@@ -25,7 +26,7 @@ final class GitServer {
 
     /// `git daemon` exporting every repository under `root`, pushes allowed.
     static func daemon(root: String) throws -> GitServer {
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         let git = try #require(TestTools.which("git"))
         // Spawned with an empty signal mask in its own group (``SpawnedProcess``): the
         // daemon and the children it forks per connection all stop with the test.
@@ -58,37 +59,9 @@ final class GitServer {
         throw GitCommandFailed(message: "git-http-server.py printed no port: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
-    /// A port nobody listens on now (the kernel's pick for a socket bound to port 0).
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                guard bind(descriptor, raw, length) == 0, getsockname(descriptor, raw, &length) == 0 else {
-                    throw GitCommandFailed(message: "cannot find a free port")
-                }
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     static func waitUntilListening(_ port: Int) throws {
         for _ in 0..<200 {
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = UInt16(port).bigEndian
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-            close(descriptor)
-            if connected { return }
+            if LoopbackPort.isListening(port) { return }
             usleep(25_000)
         }
         throw GitCommandFailed(message: "nothing listens on port \(port)")
