@@ -77,9 +77,9 @@ public enum TestTools {
         }
         // Read both pipes concurrently so a chatty child cannot block on a full pipe.
         nonisolated(unsafe) var errData = Data()
-        let errThread = Thread { errData = errPipe.fileHandleForReading.readDataToEndOfFile() }
+        let errThread = Thread { errData = readToEnd(errPipe.fileHandleForReading) }
         errThread.start()
-        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let outData = readToEnd(outPipe.fileHandleForReading)
         process.waitUntilExit()
         while !errThread.isFinished { usleep(1000) }
         return ProcessResult(
@@ -87,6 +87,24 @@ public enum TestTools {
             stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self)
         )
+    }
+
+    /// Everything until end of file. Foundation's `readDataToEndOfFile()` traps when a
+    /// signal interrupts its `read` (EINTR), which happens while other tests signal their
+    /// servers; this retries instead.
+    static func readToEnd(_ handle: FileHandle) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[0..<count])
+            } else if count < 0, errno == EINTR {
+                continue
+            } else {
+                return data
+            }
+        }
     }
 
     /// Returns true when `tool` is available. When it is not: under CI this throws
