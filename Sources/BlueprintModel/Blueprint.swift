@@ -236,6 +236,9 @@ public struct Region: Sendable, Equatable {
     /// The networks (IPv4 CIDR) allowed to reach the Kubernetes API server of the
     /// region's clusters (Azure, GCP); empty: any network, with credentials.
     public var apiAuthorizedNetworks: [String] = []
+    /// On premises: the S3-compatible object store in the region, outside its clusters,
+    /// that backups go to (a cloud region backs up to the bucket its Terraform stack creates).
+    public var backupEndpoint: String?
     public var location: SourceLocation
     public var fieldLocations: FieldLocations
 }
@@ -395,6 +398,8 @@ public struct Backup: Sendable, Equatable {
     public var store: String
     public var bucket: String
     public var offRegionCopies: [String]
+    /// When each cluster's restore drill runs (cron).
+    public var restoreDrill: String
     public var location: SourceLocation
     public var fieldLocations: FieldLocations
 }

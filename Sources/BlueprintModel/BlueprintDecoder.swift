@@ -42,6 +42,7 @@ enum BlueprintDecoder {
                 store: node["store"]?.string ?? "",
                 bucket: node["bucket"]?.string ?? "",
                 offRegionCopies: node["offRegionCopies"]?.items.compactMap(\.string) ?? [],
+                restoreDrill: node["restoreDrill"]?.string ?? "0 5 * * 0",
                 location: node.location,
                 fieldLocations: fieldLocations(node))
         }
@@ -200,6 +201,7 @@ enum BlueprintDecoder {
             environments: node["environments"]?.items.compactMap(\.string) ?? [],
             secretStore: node["secretStore"].flatMap(secretStoreProvider),
             apiAuthorizedNetworks: node["apiAuthorizedNetworks"]?.items.compactMap(\.string) ?? [],
+            backupEndpoint: node["backupEndpoint"]?.string,
             location: node.location,
             fieldLocations: fieldLocations(node))
     }

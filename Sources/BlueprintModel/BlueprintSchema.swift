@@ -94,6 +94,7 @@ public enum BlueprintSchema {
             items: .string(.ipv4CIDR, description: "A network allowed to reach the Kubernetes API server."),
             description: "Azure and GCP: the only networks (operators, CI) that may reach the clusters' Kubernetes API server. Default: any network, with credentials.",
             minItems: 1)),
+        .optional("backupEndpoint", .string(.httpsURL, description: "On premises (required there when `backup` is set): the S3-compatible object store in the region, outside its clusters, that PostgreSQL and Velero back up to. Cloud regions back up to the bucket their Terraform stack creates.")),
     ]))
 
     static let organization = Schema.object(ObjectSchema("A tenant: an organization that owns projects.", [
@@ -248,11 +249,12 @@ public enum BlueprintSchema {
                 uniqueBy: nil)),
         ]))),
         .optional("alerts", alerts),
-        .optional("backup", .object(ObjectSchema("Backups, kept in each region's own object store.", [
-            .optional("schedule", .string(.cron, description: "Velero schedule.", defaultValue: "0 2 * * *")),
+        .optional("backup", .object(ObjectSchema("Backups, kept in each region's own object storage outside its clusters: the bucket the region's Terraform stack creates (on premises, at the region's `backupEndpoint`). PostgreSQL archives WAL and base backups there; Velero keeps cluster state and the volumes that are not databases. Local clusters take no backups.", [
+            .optional("schedule", .string(.cron, description: "When base backups (PostgreSQL) and Velero backups run.", defaultValue: "0 2 * * *")),
             .optional("retention", .string(.duration, description: "How long backups are kept.", defaultValue: "720h")),
             .required("store", reference("data store (minio)")),
-            .required("bucket", name),
+            .required("bucket", .string(.dnsLabel, description: "The backup bucket: one of the store's buckets, which the region's Terraform stack creates in the cloud, versioned and expiring after `retention`. No service may use it.")),
+            .optional("restoreDrill", .string(.cron, description: "When each cluster restores its latest PostgreSQL backup into a scratch cluster and verifies it (row counts per tenant table, row-level security still forced).", defaultValue: "0 5 * * 0")),
             .optional("offRegionCopies", .array(items: reference("region"), description: "Extra regions receiving encrypted copies (not allowed from strict regions).")),
         ]))),
         .optional("ci", .object(ObjectSchema("CI pipelines for the repositories (opt-in): drift check in ops, Terraform checks in infra; `scaffold ci` writes the blueprint repository's.", [

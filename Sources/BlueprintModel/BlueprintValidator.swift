@@ -29,6 +29,7 @@ public enum BlueprintValidator {
                         at: location(region.fieldLocations, "apiAuthorizedNetworks", region.location),
                         hint: "remove it, and restrict the API server with the cloud's own firewall")
             }
+            checkBackupEndpoint(region, blueprint, into: &d)
         }
         if let promotion = blueprint.promotion {
             var seen: Set<String> = []
@@ -332,6 +333,23 @@ public enum BlueprintValidator {
                         hint: "set both (the password is a secret-store key), or neither for a server without authentication")
             }
         }
+    }
+
+    /// Backups leave the cluster for object storage in the region: a cloud region's
+    /// Terraform stack creates the bucket; an on-premises region names the store
+    /// (`backupEndpoint`) when any of its clusters that is not local takes backups.
+    static func checkBackupEndpoint(_ region: Region, _ blueprint: Blueprint, into d: inout DiagnosticCollector) {
+        let at = region.fieldLocations["backupEndpoint"] ?? region.location
+        if region.backupEndpoint != nil, region.cloud != "onprem" {
+            d.error("region `\(region.id)` on \(region.cloud): `backupEndpoint` is for on-premises regions only", at: at,
+                    hint: "remove it: \(region.cloud) regions back up to the bucket their Terraform stack creates")
+        }
+        guard region.cloud == "onprem", region.backupEndpoint == nil, blueprint.backup != nil else { return }
+        let remote = region.environments.filter { name in blueprint.environment(name).map { !$0.isLocal } ?? false }
+        guard !remote.isEmpty else { return }
+        d.error("region `\(region.id)` is on premises and takes backups (\(remote.map { "`\($0)`" }.joined(separator: ", "))), but names no `backupEndpoint`",
+                at: region.location,
+                hint: "add `backupEndpoint: https://…`: an S3-compatible store in \(region.country), outside the clusters, so backups survive losing one")
     }
 
     /// A cloud region's `location` must be one of its cloud's locations

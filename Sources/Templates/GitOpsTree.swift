@@ -67,6 +67,7 @@ public enum GitOpsTree {
             add(.data, "\(DataStores.applicationName(store)).yaml", DataStores.objects(store, context))
             files.append(builder.file(.ops, DataStores.valuesPath(store, scope), [DataStores.values(store, context)]))
         }
+        add(.data, "restore-drills.yaml", RestoreDrill.objects(context))
         add(.data, "network-policies.yaml", context.dataStores.flatMap {
             NetworkAllowlists.workloadPolicies(ClusterNamespaces.dataStore($0.name), context, edges: edges)
         })

@@ -27,8 +27,8 @@ import TestSupport
         let out = directory.url.appendingPathComponent("out").path
         let result = try TestTools.run(scaffold, ["generate", blueprint, "--out", out, "--overlays", "/nonexistent"], environment: ["NO_COLOR": "1"])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("many-errors-at-once.yaml:41:11: error: `services[0].port` is 0; it must be at least 1"))
-        #expect(result.stderr.contains("many-errors-at-once.yaml:32:17: error: organization `acme` has unknown home region `fr`"))
+        #expect(result.stderr.contains("many-errors-at-once.yaml:42:11: error: `services[0].port` is 0; it must be at least 1"))
+        #expect(result.stderr.contains("many-errors-at-once.yaml:33:17: error: organization `acme` has unknown home region `fr`"))
         #expect(result.stderr.contains("3 errors"))
         #expect(!result.stderr.contains("\u{1B}["), "no colour off a terminal")
         #expect(!FileManager.default.fileExists(atPath: out))
@@ -37,7 +37,7 @@ import TestSupport
         #expect(json.status == 1)
         let report = try JSONDecoder().decode(ValidationReport.self, from: Data(json.stdout.utf8))
         #expect(!report.valid && report.diagnostics.count == 3)
-        #expect(report.diagnostics.contains { $0.line == 41 && $0.column == 11 })
+        #expect(report.diagnostics.contains { $0.line == 42 && $0.column == 11 })
     }
 
     @Test func usageErrorsExitOne() throws {

@@ -61,14 +61,17 @@ import TestSupport
         #expect(jwt.command.hasPrefix("openssl rand -hex 32 | vault kv put -mount=secret staging/es/galaxy/platform-api/jwt-secret value=-"))
 
         // Each MinIO user's secret key is one key in two Secrets: the one the MinIO chart
-        // creates the user from, and the client's own (a backup writer's chart, a service's pods).
+        // creates the user from, and the client's own (a service's pods).
         let prefix = "staging/es/galaxy/data/objects"
-        let velero = try #require(keys["\(prefix)/backup-users/velero/secret-access-key"])
-        #expect(velero.secrets == ["data-objects/objects-user-backup.velero secretKey", "velero/velero-object-store-credentials secretKey"])
-        #expect(Set(velero.consumers.map(\.name)) == ["data-objects", "velero"])
-        let postgres = try #require(keys["\(prefix)/backup-users/postgresql-postgres/secret-access-key"])
-        #expect(postgres.secrets == ["data-objects/objects-user-backup.postgresql-postgres secretKey", "data-postgres/postgres-backup-credentials secretKey"])
-        #expect(Set(postgres.consumers.map(\.name)) == ["data-objects", "data-postgres"])
+        #expect(!keys.keys.contains { $0.contains("/backup-users/") }, "backup writers are no MinIO users")
+        // Backup writers read their own cloud credentials, supplied by the cloud account's owner.
+        let velero = try #require(keys["staging/es/galaxy/cloud/backup/velero/storage-account-key"])
+        #expect(velero.recipe == "supplied")
+        #expect(velero.secrets == ["velero/velero-cloud-credentials storageKey"])
+        let postgres = try #require(keys["staging/es/galaxy/cloud/backup/postgresql-postgres/storage-sas-token"])
+        #expect(postgres.secrets == ["data-postgres/postgres-backup-credentials sasToken"])
+        let drill = try #require(keys["staging/es/galaxy/data/postgres/restore-drill-superuser-password"])
+        #expect(drill.recipe == "random-hex" && drill.bytes == 24)
         let service = try #require(keys["\(prefix)/users/backend-api/secret-access-key"])
         #expect(service.recipe == "random-hex" && service.bytes == 20, "40 hex characters: MinIO's longest generated secret key")
         #expect(service.secrets == ["apps/backend-api-secrets S3_SECRET_ACCESS_KEY", "data-objects/objects-user-backend-api secretKey"])

@@ -37,7 +37,8 @@ import Testing
         #expect(values["nodeSelector"]?[Residency.nodeLabel]?.scalarText == "es")
         // One user per client, none of them the chart's default `console` user or an admin.
         let users = values["users"]?.items ?? []
-        #expect(users.compactMap { $0["accessKey"]?.scalarText } == ["backend-ai", "backend-api", "backup.postgresql-postgres", "backup.velero"])
+        // Backups leave the cluster (``BackupTarget``): no backup writer is a MinIO user.
+        #expect(users.compactMap { $0["accessKey"]?.scalarText } == ["backend-ai", "backend-api"])
         #expect(users.allSatisfy { $0["secretKey"] == nil && $0["existingSecret"] != nil }, "secret keys come from Secrets only")
         let policies = values["policies"]?.items.compactMap { $0["name"]?.scalarText } ?? []
         #expect(Set(users.compactMap { $0["policy"]?.scalarText }) == Set(policies))
@@ -76,10 +77,9 @@ import Testing
         let externalSecrets = secrets.filter { $0["kind"]?.scalarText == "ExternalSecret" }
         // Grafana's admin, the backup credentials of Velero and PostgreSQL, PostgreSQL's migrator,
         // application role, server certificate and CA, Redis' password and HAProxy's TLS
-        // certificate (galaxy's cache has `tls`), MinIO's root and its four users' secret keys
-        // (backend-api, backend-ai, the PostgreSQL backup writer, Velero), and the Alertmanager
-        // receivers' credentials.
-        #expect(externalSecrets.count == 15)
+        // certificate (galaxy's cache has `tls`), MinIO's root and its two users' secret keys
+        // (backend-api, backend-ai), and the Alertmanager receivers' credentials.
+        #expect(externalSecrets.count == 13)
         for secret in externalSecrets {
             #expect(secret["metadata"]?["annotations"]?[SyncWave.annotation]?.scalarText == "-16", "\(GitOps.name(secret))")
         }
@@ -171,7 +171,9 @@ import Testing
                     Self.expectSized(pod, cluster)
                 }
             }
-            for component in [PlatformComponent.kubePrometheusStack, .loki, .tempo, .alloy, .velero, .certManager] {
+            // Velero only where the cluster backs up (not dev-local).
+            for component in [PlatformComponent.kubePrometheusStack, .loki, .tempo, .alloy, .velero, .certManager]
+            where PlatformComponent.installed(in: context).contains(component) {
                 let objects = try render(component.rawValue, chart: component.chart, area: component.area, namespace: component.namespace)
                 for pod in Self.podSpecs(objects) { Self.expectSized(pod, cluster) }
                 if component == .certManager {
@@ -287,7 +289,8 @@ import Testing
                 }
             }
         }
-        #expect(checkedUsers >= 8, "users checked: \(checkedUsers)")
+        // Services only: backup writers are no MinIO users (``BackupTarget``).
+        #expect(checkedUsers >= 5, "users checked: \(checkedUsers)")
     }
 
     struct PodSpec {
@@ -333,7 +336,7 @@ import Testing
         #expect(!contexts.isEmpty)
         for context in contexts {
             let components = PlatformComponent.installed(in: context)
-            #expect(components.contains(.velero) == (context.backupStore != nil), "\(name) \(context.scope.name)")
+            #expect(components.contains(.velero) == (BackupTarget.of(context) != nil), "\(name) \(context.scope.name)")
         }
     }
 

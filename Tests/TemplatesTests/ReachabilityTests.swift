@@ -40,7 +40,6 @@ import Testing
     /// What the blueprint declares, in words: see the suite's documentation and docs/layout.md.
     static func declared(_ from: Party, _ to: Party, _ port: PortProtocol, blueprint: Blueprint, region: String) -> Bool {
         let stores = Dictionary(uniqueKeysWithValues: blueprint.dataStores(in: region).map { ($0.name, $0) })
-        let backup = blueprint.backup.flatMap { stores[$0.store] }
         let tcp = port.transport == "TCP"
         switch (from, to) {
         case (_, .platform("dns")):
@@ -67,14 +66,11 @@ import Testing
             return true
         case (.tenant(let a), .tenant(let b)) where a == b:
             return true
-        case (.store(let name), .store(let target)):
-            return tcp && stores[name]?.kind == .postgresql && backup?.name == target && port.port == 9000
-        case (.platform("velero"), .store(let target)):
-            return tcp && backup?.name == target && port.port == 9000
         case (.platform("postgres-operator"), .store(let target)):
             return tcp && stores[target]?.kind == .postgresql && port.port == 8000
-        // The API server has no pod address and its address is not known when rendering:
-        // PostgreSQL may reach the outside of the pod network on the API's ports, nothing else.
+        // The API server and the region's object storage (backups) have no pod address and
+        // are not known by address when rendering: PostgreSQL may reach the outside of the
+        // pod network on the API's ports (443 is also the object storage's), nothing else.
         case (.store(let name), .external):
             return tcp && stores[name]?.kind == .postgresql && [443, 6443].contains(port.port)
         default:

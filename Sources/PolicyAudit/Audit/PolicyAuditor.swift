@@ -137,10 +137,17 @@ public enum PolicyAuditor {
 
     // MARK: Images and admission
 
+    /// Whether a namespace is held to the baseline policy scope: data stores, whose
+    /// upstream images (their charts' and their tools', like the restore drill's) are pinned
+    /// by version, not by digest, and not signed by the platform's signer.
+    static func isBaselineScope(_ namespace: String, in cluster: ClusterPolicy) -> Bool {
+        cluster.namespaces.first { $0.name == namespace }?.labels[PolicyScope.label] == PolicyScope.baseline
+    }
+
     static func imagesPinned(_ model: PolicyModel) -> AuditReport.Check {
         var evidence: [AuditReport.Evidence] = []
         for cluster in model.clusters {
-            for workload in cluster.workloads {
+            for workload in cluster.workloads where !isBaselineScope(workload.namespace, in: cluster) {
                 for container in workload.containers {
                     let image = ImageReference(container.image)
                     evidence.append(.init("\(cluster.name) \(workload.reference) \(container.name)", image.isPinned ? .pass : .fail,
@@ -151,7 +158,7 @@ public enum PolicyAuditor {
         }
         if evidence.isEmpty { evidence.append(.init("rendered workloads", .pass, "no rendered workload runs a container")) }
         return AuditReport.Check(id: "images-digest-pinned", title: "Every image is pinned by digest",
-                                 statement: "Every container image of every rendered workload is referenced by its sha256 digest.",
+                                 statement: "Every container image of every rendered workload outside the data stores' namespaces (policy scope baseline: upstream images pinned by version) is referenced by its sha256 digest.",
                                  evidence: evidence)
     }
 
@@ -160,7 +167,7 @@ public enum PolicyAuditor {
         for cluster in model.clusters {
             let namespaces = Dictionary(uniqueKeysWithValues: cluster.namespaces.map { ($0.name, $0.labels) })
             let verifiers = cluster.admissionRules.filter { $0.type == "verifyImages" }
-            for workload in cluster.workloads {
+            for workload in cluster.workloads where !isBaselineScope(workload.namespace, in: cluster) {
                 let labels = namespaces[workload.namespace] ?? ["kubernetes.io/metadata.name": workload.namespace]
                 for container in workload.containers {
                     let subject = "\(cluster.name) \(workload.reference) \(container.name)"
@@ -176,7 +183,7 @@ public enum PolicyAuditor {
         }
         if evidence.isEmpty { evidence.append(.init("rendered workloads", .pass, "no rendered workload runs a container")) }
         return AuditReport.Check(id: "images-signature-policy", title: "Every image is covered by a signature policy",
-                                 statement: "For every container image, a Kyverno verifyImages rule that applies to its namespace requires a signature from the configured signer.",
+                                 statement: "For every container image outside the data stores' namespaces (policy scope baseline), a Kyverno verifyImages rule that applies to its namespace requires a signature from the configured signer.",
                                  evidence: evidence)
     }
 
@@ -335,9 +342,11 @@ public enum PolicyAuditor {
             }
             for backup in cluster.backupLocations {
                 let inCluster = (backup.endpoint ?? "").contains(".svc.cluster.local")
-                let held = backup.region == region && inCluster
-                evidence.append(.init("\(cluster.name) backups \(backup.name)", held ? .pass : .fail,
-                                      held ? "written to the region's own object store (\(backup.endpoint ?? ""))" : "written to \(backup.endpoint ?? "?") in region \(backup.region ?? "?")",
+                let held = backup.region == region && !inCluster
+                let detail = held ? "written to the region's own object storage outside the cluster (\(backup.endpoint ?? ""))"
+                    : inCluster ? "written inside the cluster it backs up (\(backup.endpoint ?? "")): lost with it"
+                    : "written to \(backup.endpoint ?? "?") in region \(backup.region ?? "?")"
+                evidence.append(.init("\(cluster.name) backups \(backup.name)", held ? .pass : .fail, detail,
                                       location: backup.location.description))
             }
         }

@@ -304,7 +304,7 @@ public enum PolicyDiff {
         for location in b.backupLocations {
             guard let old = before[location.name] else { continue }
             if old.region != location.region || old.endpoint != location.endpoint {
-                let leaves = location.region != b.region || !(location.endpoint ?? "").contains(".svc.cluster.local")
+                let leaves = location.region != b.region
                 result.append(RawFinding(.residency, .changed, leaves ? .widening : .neutral, subject: "backups \(location.namespace)/\(location.name)",
                                          detail: "written to \(location.endpoint ?? "?") in region \(location.region ?? "?") (was \(old.endpoint ?? "?") in \(old.region ?? "?"))",
                                          rule: "backup-location-changed", cluster: b, hint: .backup, side: .new, rendered: location.location))

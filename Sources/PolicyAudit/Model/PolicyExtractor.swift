@@ -51,9 +51,19 @@ public enum PolicyExtractor {
                 grants += projectGrants(object)
             case ("velero.io", "BackupStorageLocation"):
                 let spec = object.body["spec"]
+                let config = spec?["config"]
+                // Where the provider's plugin writes: the S3 URL, the Azure storage account's
+                // blob endpoint, or Cloud Storage. The region is the one the location is
+                // labelled with (an S3 `region` names the cloud's own location, not the blueprint's).
+                let endpoint: String? = switch spec?["provider"]?.string {
+                case "azure": config?["storageAccount"]?.string.map { "https://\($0).blob.core.windows.net" }
+                case "gcp": "https://storage.googleapis.com"
+                default: config?["s3Url"]?.string
+                }
                 backups.append(BackupLocation(
-                    namespace: object.namespace ?? "default", name: object.name, region: spec?["config"]?["region"]?.string,
-                    endpoint: spec?["config"]?["s3Url"]?.string, bucket: spec?["objectStorage"]?["bucket"]?.string,
+                    namespace: object.namespace ?? "default", name: object.name,
+                    region: object.labels["scaffold.dev/region"] ?? config?["region"]?.string,
+                    endpoint: endpoint, bucket: spec?["objectStorage"]?["bucket"]?.string,
                     location: object.location))
             default:
                 if let template = EndpointCatalog.podTemplate(object), let namespace = object.namespace {

@@ -70,6 +70,7 @@ public enum NetworkAllowlists {
         case .service(let name), .dataStore(let name), .tenant(let name): name
         case .platform(let peer): peer.rawValue
         case .kubernetesAPI: "kubernetes-api"
+        case .objectStorage: "object-storage"
         }
     }
 

@@ -46,6 +46,8 @@ public enum GraphNode: Hashable, Comparable, Sendable, CustomStringConvertible {
     case platform(PlatformPeer)
     /// The Kubernetes API server: outside the pod network.
     case kubernetesAPI
+    /// The region's object storage outside the cluster, where backups go (``BackupTarget``).
+    case objectStorage
 
     public var description: String {
         switch self {
@@ -54,6 +56,7 @@ public enum GraphNode: Hashable, Comparable, Sendable, CustomStringConvertible {
         case .tenant(let id): "tenant/\(id)"
         case .platform(let peer): "platform/\(peer.rawValue)"
         case .kubernetesAPI: "kubernetes-api"
+        case .objectStorage: "object-storage"
         }
     }
 
@@ -66,7 +69,7 @@ public enum GraphNode: Hashable, Comparable, Sendable, CustomStringConvertible {
         case .dataStore(let name): ClusterNamespaces.dataStore(name)
         case .tenant(let id): TenantNamespaces.namespace(of: id)
         case .platform(let peer): peer.namespace
-        case .kubernetesAPI: nil
+        case .kubernetesAPI, .objectStorage: nil
         }
     }
 
@@ -74,7 +77,7 @@ public enum GraphNode: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var podLabels: [String: String] {
         switch self {
         case .service(let name): [Labels.name: name]
-        case .dataStore, .tenant, .kubernetesAPI: [:]
+        case .dataStore, .tenant, .kubernetesAPI, .objectStorage: [:]
         case .platform(let peer): peer.podLabels
         }
     }
@@ -124,8 +127,8 @@ public struct GraphEdge: Hashable, Comparable, Sendable, CustomStringConvertible
 ///   data store's metrics port; every service to Tempo (OTLP traces);
 /// - every workload pod to the cluster DNS;
 /// - a data store's pods among themselves (replication), PostgreSQL to the region's
-///   backup object store (WAL archive) and to the Kubernetes API (its instance manager),
-///   the PostgreSQL operator to its instances, Velero to the backup store;
+///   object storage outside the cluster (WAL archive, base backups) and to the Kubernetes
+///   API (its instance manager), the PostgreSQL operator to its instances;
 /// - a tenant's pods among themselves, and nothing across tenants.
 public enum ServiceGraph {
     public static func edges(_ context: ClusterContext) -> [GraphEdge] {
@@ -160,10 +163,9 @@ public enum ServiceGraph {
             if store.kind == .postgresql {
                 add(.platform(.postgresOperator), node, [PortProtocol.postgresInstanceManager])
                 add(node, .kubernetesAPI, PortProtocol.kubernetesAPI)
-                if let backup = context.backupStore { add(node, .dataStore(backup.name), [PortProtocol(backup.port)]) }
+                if let target = BackupTarget.of(context) { add(node, .objectStorage, [PortProtocol(target.port)]) }
             }
         }
-        if let backup = context.backupStore { add(.platform(.velero), .dataStore(backup.name), [PortProtocol(backup.port)]) }
         for organization in context.organizations {
             let node = GraphNode.tenant(organization.id)
             anyPort.insert(Pair(from: node, to: node))

@@ -50,12 +50,6 @@ public struct ClusterContext: Sendable {
         blueprint.pins.digest(service: service.name, environment: scope.environment, region: scope.region) ?? ""
     }
 
-    /// The backup target in this region: the backup store when it is deployed here.
-    public var backupStore: DataStore? {
-        guard let backup = blueprint.backup, let store = dataStore(backup.store), store.kind == .minio else { return nil }
-        return store
-    }
-
     /// The labels every object of this cluster carries, plus the recommended
     /// `app.kubernetes.io/*` identity of the object's application.
     public func labels(name: String, component: String, instance: String? = nil) -> [String: String] {

@@ -237,10 +237,12 @@ public enum ComponentValues {
             ])
         case .velero:
             // scaffold renders the BackupStorageLocation and Schedule itself (cluster/ops/…/backups.yaml).
+            // Installed only with a backup target (``PlatformComponent/installed(in:)``).
+            let plugin = Backups.veleroPlugin(BackupTarget.of(context)?.provider)
             return .map([
                 ("initContainers", [.map([
-                    ("name", "velero-plugin-for-aws"),
-                    ("image", "velero/velero-plugin-for-aws:v1.12.1"),
+                    ("name", .string(plugin.name)),
+                    ("image", .string(plugin.image)),
                     ("volumeMounts", [.map([("mountPath", "/target"), ("name", "plugins")])]),
                     ("resources", size(.sidecar)),
                 ])]),

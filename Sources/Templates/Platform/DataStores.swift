@@ -30,6 +30,9 @@ public enum DataStores {
 
     /// The database every PostgreSQL store creates, owned by the migrator role.
     public static let databaseName = "scaffold"
+    /// CloudNativePG's PostgreSQL image (the cluster chart's default, named here so the
+    /// restore drill restores with the same major version and runs its `psql`).
+    public static let postgresqlImage = "ghcr.io/cloudnative-pg/postgresql:16"
     public static let migratorRole = DatabaseMigrations.migratorRole
     /// The role every service connects as (NOBYPASSRLS; migration 0001 checks it).
     public static let applicationRole = DatabaseMigrations.applicationRole
@@ -113,15 +116,10 @@ public enum DataStores {
             objects.append(ExternalSecrets.object(
                 name: serverCASecret(store), namespace: namespace, context: context, component: "data-store",
                 data: [("authority", certificate.authority)], template: ["ca.crt": "{{ .authority }}"], wave: SyncWave.secrets))
-            // The backup writer's own MinIO user: its name, and its secret key from the key
-            // the backup store creates the user with.
-            let writer = ObjectStoreUsers.Client.postgresqlBackup(store: store.name)
-            if let backup = context.backupStore, let user = ObjectStoreUsers.user(writer, on: backup, context) {
-                objects.append(ExternalSecrets.object(
-                    name: backupSecret(store), namespace: namespace, context: context, component: "data-store",
-                    data: [(ObjectStoreUsers.secretKeyField, ObjectStoreUsers.secretKey(context, backup, writer))],
-                    template: ["ACCESS_KEY_ID": user.accessKey, "ACCESS_SECRET_KEY": "{{ .\(ObjectStoreUsers.secretKeyField) }}"],
-                    wave: SyncWave.secrets))
+            // The backup writer's own credential for the region's backup bucket.
+            if let target = BackupTarget.of(context) {
+                objects.append(Backups.credentials(target, .postgresql(store: store.name), name: backupSecret(store), namespace: namespace,
+                                                   component: "data-store", context))
             }
         case .redis:
             objects.append(ExternalSecrets.object(
@@ -158,13 +156,10 @@ public enum DataStores {
         let size = { (role: WorkloadSizing.Role) in WorkloadSizing.resources(role, context, storage: store.storage) }
         switch store.kind {
         case .postgresql:
-            var backups: [(String, YAMLNode)] = [("enabled", .bool(context.backupStore != nil))]
-            if let backupStore = context.backupStore, let backup = context.blueprint.backup {
+            var backups: [(String, YAMLNode)] = [("enabled", .bool(BackupTarget.of(context) != nil))]
+            if let target = BackupTarget.of(context), let backup = context.blueprint.backup {
+                backups += Backups.postgresqlValues(target, store: store)
                 backups += [
-                    ("endpointURL", .string(ObjectStoreUsers.endpoint(backupStore))),
-                    ("provider", "s3"),
-                    ("s3", .map([("region", .string(context.scope.region)), ("bucket", .string(backup.bucket)),
-                                 ("path", .string("/\(Backups.postgresqlPrefix(store))"))])),
                     ("secret", .map([("create", false), ("name", .string(backupSecret(store)))])),
                     ("wal", .map([("compression", "gzip")])),
                     ("data", .map([("compression", "gzip")])),
@@ -184,6 +179,7 @@ public enum DataStores {
                 ("mode", "standalone"),
                 ("cluster", .map([
                     ("instances", .int(replicas)),
+                    ("imageName", .string(postgresqlImage)),
                     ("storage", .map([("size", .string(store.storage.text))])),
                     // The operator gives its initdb and join Jobs the instances' resources and affinity too.
                     ("resources", size(.dataStore)),
@@ -252,7 +248,8 @@ public enum DataStores {
             pairs += [
                 ("existingSecret", .string(rootSecret(store))),
                 ("persistence", .map([("enabled", true), ("size", .string(store.storage.text))])),
-                ("buckets", .sequence(store.buckets.sorted().map { bucket in
+                // Backups never go into the cluster's own MinIO (``BackupTarget``): no backup bucket here.
+                ("buckets", .sequence(context.blueprint.applicationBuckets(of: store).sorted().map { bucket in
                     .map([("name", .string(bucket)), ("policy", "none"), ("purge", false), ("versioning", true)])
                 })),
                 ("nodeSelector", nodeSelector),

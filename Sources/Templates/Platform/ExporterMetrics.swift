@@ -30,6 +30,8 @@ public enum ExporterMetrics {
         Entry(exporter: "ingress-nginx", metric: "nginx_ingress_controller_request_duration_seconds_bucket", source: .upstream("https://kubernetes.github.io/ingress-nginx/user-guide/monitoring/")),
         Entry(exporter: "kube-state-metrics", metric: "kube_deployment_status_replicas_available", source: .chart("\(kubePrometheusStack)/kubernetes-apps.yaml")),
         Entry(exporter: "kube-state-metrics", metric: "kube_pod_container_status_restarts_total", source: .upstream("https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/pod-metrics.md")),
+        Entry(exporter: "kube-state-metrics", metric: "kube_job_failed", source: .chart("\(kubePrometheusStack)/kubernetes-apps.yaml")),
+        Entry(exporter: "kube-state-metrics", metric: "kube_cronjob_status_last_successful_time", source: .upstream("https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/cronjob-metrics.md")),
         Entry(exporter: "cloudnative-pg", metric: "cnpg_pg_replication_streaming_replicas", source: .chart("cluster-0.3.1/prometheus_rules/cluster-ha-critical.yaml")),
         Entry(exporter: "cloudnative-pg", metric: "cnpg_pg_replication_lag", source: .chart("cluster-0.3.1/prometheus_rules/cluster-high_replication_lag.yaml")),
         Entry(exporter: "cloudnative-pg", metric: "cnpg_pg_stat_archiver_failed_count", source: .chart(cnpgDashboard)),

@@ -2,10 +2,9 @@ import BlueprintModel
 import Renderer
 
 /// The users of a MinIO store, one per client, each with one policy granting exactly what
-/// that client needs: every service that depends on the store (its application buckets,
-/// never the backup bucket), and on the backup store the backup writers (CloudNativePG for
-/// each PostgreSQL store, Velero), each limited to its own prefix of the backup bucket.
-/// Never an admin policy, never another bucket.
+/// that client needs: every service that depends on the store, on its application buckets
+/// (never the backup bucket: backups leave the cluster, see ``BackupTarget``). Never an
+/// admin policy, never another bucket.
 ///
 /// A user's secret key is one secret-store key, read by the store (the chart's post-install
 /// Job creates the user from a Secret in the store's namespace) and by the client's own
@@ -15,10 +14,6 @@ public enum ObjectStoreUsers {
     public enum Client: Sendable, Hashable {
         /// A service of the blueprint.
         case service(String)
-        /// CloudNativePG's base backups and WAL archive of one PostgreSQL store.
-        case postgresqlBackup(store: String)
-        /// Velero's backups of the cluster.
-        case velero
     }
 
     /// What a policy grants on one bucket: the objects below `prefix` (the whole bucket
@@ -31,8 +26,7 @@ public enum ObjectStoreUsers {
     /// One user of a store.
     public struct User: Sendable {
         public var client: Client
-        /// The access key id, not secret: the service's name, or `backup.<writer>` for a
-        /// backup writer (a name no service can have: service names are DNS labels).
+        /// The access key id, not secret: the service's name.
         public var accessKey: String
         public var grants: [Grant]
         /// The user's policy: `<access key>.access` (never one of MinIO's built-in names).
@@ -40,10 +34,9 @@ public enum ObjectStoreUsers {
     }
 
     /// The S3 region services sign with: MinIO's default. The chart configures no region,
-    /// so MinIO accepts any; the backup writers keep the cluster's region name, which the
-    /// audit reads as where their backups go.
+    /// so MinIO accepts any.
     public static let region = "us-east-1"
-    /// What an application (and a backup writer, below its prefix) may do with objects.
+    /// What an application may do with objects.
     public static let objectActions = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"]
     /// What it may do with the bucket itself: find and list it, nothing else.
     public static let bucketActions = ["s3:GetBucketLocation", "s3:ListBucket"]
@@ -60,20 +53,14 @@ public enum ObjectStoreUsers {
     public static func accessKey(_ client: Client) -> String {
         switch client {
         case .service(let name): name
-        case .postgresqlBackup(let store): "backup.postgresql-\(store)"
-        case .velero: "backup.velero"
         }
     }
 
-    /// The secret-store key of a user's secret key: `<platform>/data/<store>/users/<service>/…`
-    /// for a service, `…/backup-users/<writer>/…` for a backup writer (two folders, so no
-    /// service name can give a writer's key, even with `/` spelled `--`). 20 random bytes:
-    /// 40 hex characters, the longest secret key MinIO generates itself.
+    /// The secret-store key of a user's secret key: `<platform>/data/<store>/users/<service>/…`.
+    /// 20 random bytes: 40 hex characters, the longest secret key MinIO generates itself.
     public static func secretKey(_ context: ClusterContext, _ store: DataStore, _ client: Client) -> SecretStoreKey {
         let folder = switch client {
         case .service(let name): "users/\(name)"
-        case .postgresqlBackup(let postgres): "backup-users/postgresql-\(postgres)"
-        case .velero: "backup-users/velero"
         }
         return .platform(context, "data", store.name, "\(folder)/secret-access-key", .random(bytes: 20))
     }
@@ -89,14 +76,6 @@ public enum ObjectStoreUsers {
         for service in context.services where service.dependsOn.contains(where: { $0.target == .dataStore(store.name) }) {
             users.append(User(client: .service(service.name), accessKey: accessKey(.service(service.name)),
                               grants: buckets.map { Grant(bucket: $0, prefix: "") }))
-        }
-        if context.backupStore?.name == store.name, let backup = context.blueprint.backup {
-            for postgres in context.dataStores where postgres.kind == .postgresql {
-                let client = Client.postgresqlBackup(store: postgres.name)
-                users.append(User(client: client, accessKey: accessKey(client),
-                                  grants: [Grant(bucket: backup.bucket, prefix: Backups.postgresqlPrefix(postgres))]))
-            }
-            users.append(User(client: .velero, accessKey: accessKey(.velero), grants: [Grant(bucket: backup.bucket, prefix: Backups.veleroPrefix)]))
         }
         return users.sorted { $0.accessKey < $1.accessKey }
     }

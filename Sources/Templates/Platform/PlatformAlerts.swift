@@ -2,7 +2,8 @@ import BlueprintModel
 import Renderer
 
 /// Alerts on the platform itself, read from its exporters' metrics (``ExporterMetrics``):
-/// each data store of the cluster (PostgreSQL replication, WAL archiving and backup age;
+/// each data store of the cluster (PostgreSQL replication, WAL archiving, backup age and
+/// its restore drill;
 /// Redis; MinIO), Velero's backups, the ingress certificates, Argo CD's applications and
 /// Kyverno's policy results. One PrometheusRule in `monitoring`; each rule selects its
 /// store by namespace (MinIO's cluster metrics by the chart's Probe job, the store's name).
@@ -36,6 +37,14 @@ public enum PlatformAlerts {
         return daily ? (36 * 3600, "36h") : (8 * 86400, "8 days")
     }
 
+    /// How long since the last passing restore drill: two days for a daily drill, else fifteen
+    /// (a weekly drill may fail once, be fixed and pass at the next run).
+    static func drillAgeLimit(_ context: ClusterContext) -> (seconds: Int, text: String) {
+        let fields = (context.blueprint.backup?.restoreDrill ?? "").split(separator: " ")
+        let daily = fields.count == 5 && fields[2] == "*" && fields[3] == "*" && fields[4] == "*"
+        return daily ? (2 * 86400, "2 days") : (15 * 86400, "15 days")
+    }
+
     static func storeGroup(_ store: DataStore, _ context: ClusterContext) -> YAMLNode {
         let namespace = ClusterNamespaces.dataStore(store.name)
         let selector = "namespace=\"\(namespace)\""
@@ -53,12 +62,21 @@ public enum PlatformAlerts {
                                    for: "5m", severity: "warning", labels: labels,
                                    summary: "\(store.name): a replica is more than 30 s behind the primary"))
             }
-            if context.backupStore != nil {
+            if BackupTarget.of(context) != nil {
                 let limit = backupAgeLimit(context)
                 rules.append(alert("PostgresWALArchiveFailing",
                                    "increase(cnpg_pg_stat_archiver_failed_count{\(selector)}[15m]) > 0",
                                    for: "15m", severity: "critical", labels: labels,
                                    summary: "\(store.name): WAL segments fail to reach the backup store (point-in-time recovery is at risk, and WAL piles up on disk)"))
+                let drill = RestoreDrill.name(store)
+                rules.append(alert("PostgresRestoreDrillFailed",
+                                   "max by (job_name) (kube_job_failed{\(selector), job_name=~\"\(drill)-.+\", condition=\"true\"}) == 1",
+                                   for: "1m", severity: "critical", labels: labels,
+                                   summary: "\(store.name): the latest backup did not restore and verify in the restore drill (its Job's log says which step; its scratch cluster is kept for inspection)"))
+                rules.append(alert("PostgresRestoreDrillMissing",
+                                   "time() - max(kube_cronjob_status_last_successful_time{\(selector), cronjob=\"\(drill)\"}) > \(drillAgeLimit(context).seconds)",
+                                   for: "1h", severity: "warning", labels: labels,
+                                   summary: "\(store.name): no restore drill has passed in \(drillAgeLimit(context).text)"))
                 rules.append(alert("PostgresBackupTooOld",
                                    "time() - max(cnpg_collector_last_available_backup_timestamp{\(selector)}) > \(limit.seconds)",
                                    for: "30m", severity: "warning", labels: labels,
@@ -83,7 +101,7 @@ public enum PlatformAlerts {
 
     /// Velero's scheduled backups, where the cluster has a backup store.
     static func backupGroup(_ context: ClusterContext) -> YAMLNode? {
-        guard context.backupStore != nil else { return nil }
+        guard BackupTarget.of(context) != nil else { return nil }
         let schedule = "schedule=\"\(Backups.scheduleName(context))\""
         let limit = backupAgeLimit(context)
         return .map([("name", "backups"), ("rules", [

@@ -122,7 +122,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         allCases.filter { component in
             switch component {
             case .cloudnativePG: context.runsPostgreSQL
-            case .velero: context.backupStore != nil
+            case .velero: BackupTarget.of(context) != nil
             default: true
             }
         }

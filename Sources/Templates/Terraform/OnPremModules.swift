@@ -97,7 +97,8 @@ enum OnPremModules: CloudModuleSet {
 
     static let bucket = TerraformModule(
         folder: "onprem", kind: "bucket",
-        summary: ["The buckets the region's in-cluster MinIO serves: validated and recorded; MinIO creates them."],
+        summary: ["The region's buckets, validated and recorded: the in-cluster MinIO creates the application buckets;",
+                  "the backup bucket lives on the region's backupEndpoint, outside the clusters, where the site's operators create it."],
         provider: nil,
         variables: [TerraformInputs.buckets],
         main: [.block(HCLBlock("resource", "terraform_data", "buckets", body: [.attr("input", .variable("buckets"))]))],
