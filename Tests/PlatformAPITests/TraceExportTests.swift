@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import PlatformAPI
 import ScaffoldCore
+import TestSupport
 import Testing
 
 /// What the OpenTelemetry variables make platform-api do with its spans.
@@ -99,8 +100,9 @@ extension DatabaseBackedTests {
             let process = Process(child: child, port: port, log: log, database: database.database)
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline, child.isRunning {
-                if LoopbackPort.isListening(port), (try? await process.withClient({ try await $0.call(.get, "/readyz").status })) == .ok {
-                    return process
+                if LoopbackPort.isListening(port) {
+                    let status = try? await process.withClient { api -> HTTPResponse.Status in try await api.call(.get, "/readyz").status }
+                    if status == .ok { return process }
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -110,9 +112,10 @@ extension DatabaseBackedTests {
 
         /// Signs a guest in as `caller`, with `requestID` in `X-Request-Id`.
         func signIn(_ process: Process, caller: Caller, requestID: String?) async throws -> APIResponse {
-            var headers: HTTPFields = [HTTPField.Name("traceparent")!: caller.traceparent]
-            if let requestID { headers[HTTPField.Name("X-Request-Id")!] = requestID }
-            return try await process.withClient { try await $0.call(.post, "/auth/guest", headers: headers) }
+            var fields: HTTPFields = [HTTPField.Name("traceparent")!: caller.traceparent]
+            if let requestID { fields[HTTPField.Name("X-Request-Id")!] = requestID }
+            let headers = fields
+            return try await process.withClient { api in try await api.call(.post, "/auth/guest", headers: headers) }
         }
 
         @Test func requestSpanAndItsDatabaseSpanReachTheCollector() async throws {
@@ -170,10 +173,16 @@ extension DatabaseBackedTests {
 
             let lines = process.lines
             let ofRequest = lines.filter { $0["request_id"] == "req-logs-1" }
-            // The access line, and the database driver's lines logged through the runtime's
-            // own logger (not the request's): every one carries the caller's trace.
-            #expect(ofRequest.contains { $0["msg"] == "request" && $0["http.route"] == "/auth/guest" && $0["http.status"] == "201" })
-            #expect(ofRequest.count >= 2, "\(ofRequest)")
+            // The access line (the request's logger) and the transaction's line (the
+            // runtime's logger): every one carries the caller's trace.
+            let access = ofRequest.first { $0["msg"] == "request" }
+            #expect(access?["http.route"] == "/auth/guest")
+            #expect(access?["http.status"] == "201")
+            // The transaction's line, from the runtime's logger in the pool's own task, under
+            // the database span.
+            let committed = ofRequest.first { $0["msg"] == "transaction committed" }
+            #expect(committed?["db.operation"] == "createGuest")
+            #expect(committed?["span_id"] != nil && committed?["span_id"] != access?["span_id"])
             for line in ofRequest {
                 #expect(line["trace_id"] == caller.traceID, "\(line)")
                 #expect(line["span_id"]?.count == 16, "\(line)")
@@ -183,6 +192,8 @@ extension DatabaseBackedTests {
                 #expect(line["request_id"] != nil && line["trace_id"] != nil, "\(line)")
             }
             #expect(lines.contains { $0["request_id"] == generatedID })
+            #expect(lines.contains { $0["request_id"] == replacedID })
+            #expect(!lines.contains { $0["request_id"]?.contains("critical") == true })
             #expect(!lines.contains { $0["hb.request.id"] != nil })
             // Lines outside requests (startup, background loops) carry neither.
             let startup = try #require(lines.first { $0["msg"] == "traces" })
@@ -232,8 +243,9 @@ extension DatabaseBackedTests {
             #expect(collector.spans.isEmpty)
             #expect(await process.child.stop() == 0)
             await collector.stop()
-            #expect(collector.spans.contains { $0.traceID == caller.traceID && $0.kind == 2 && $0.name == "/auth/guest" })
-            #expect(collector.spans.contains { $0.traceID == caller.traceID && $0.kind == 3 })
+            let ofCaller = collector.spans.filter { $0.traceID == caller.traceID }
+            #expect(ofCaller.map(\.name).sorted() == ["/auth/guest", "postgresql createGuest"])
+            #expect(ofCaller.map(\.kind).sorted() == [2, 3])
         }
     }
 }

@@ -28,6 +28,12 @@ public struct TraceExport: Sendable, Equatable {
     /// The collector endpoint spans are sent to; nil: spans are made but not sent.
     public var endpoint: String?
 
+    /// A decision made by hand (tests); ``plan(environment:)`` reads it from the environment.
+    public init(enabled: Bool, endpoint: String?) {
+        self.enabled = enabled
+        self.endpoint = endpoint
+    }
+
     /// For the startup log line: `otlp <endpoint>` without credentials or query, or `none`.
     public var summary: String {
         guard let endpoint else { return enabled ? "none" : "disabled" }

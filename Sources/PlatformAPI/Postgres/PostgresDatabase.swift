@@ -141,6 +141,8 @@ public final class PostgresDatabase: Sendable {
                         }
                     }
                     try await connection.query("COMMIT", logger: logger)
+                    // Within a request, the line carries its request id and this span's id.
+                    logger.debug("transaction committed", metadata: ["db.operation": "\(operation)"])
                     return (result, events)
                 } catch {
                     _ = try? await connection.query("ROLLBACK", logger: logger)
