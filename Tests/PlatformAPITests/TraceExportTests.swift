@@ -155,6 +155,40 @@ extension DatabaseBackedTests {
             #expect(child.attributes["server.address"] == "127.0.0.1")
         }
 
+        @Test func aRevocationTracesItsTransactionAndItsRedisPublish() async throws {
+            guard try TestTools.require("redis-server") else { return }
+            let redis = try await RedisServer.start()
+            defer { redis.stop() }
+            let collector = try await OTLPCollector.start()
+            let folder = try TemporaryDirectory(prefix: "traces")
+            guard let process = try await start(otel: [
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(collector.port)", "OTEL_BSP_SCHEDULE_DELAY": "100",
+                "CONFIG_TRANSPORT": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": String(redis.port),
+            ], folder: folder) else { return await collector.stop() }
+            let caller = Caller()
+            let status = try await process.withClient { api -> HTTPResponse.Status in
+                let guest = try await api.signIn()
+                return try await api.call(.post, "/auth/revoke", token: guest.token, headers: [HTTPField.Name("traceparent")!: caller.traceparent]).status
+            }
+            #expect(status == .noContent)
+            let publish = try await collector.waitForSpan { $0.traceID == caller.traceID && $0.name == "redis PUBLISH" }
+            #expect(await process.child.stop() == 0)
+            await collector.stop()
+
+            let spans = collector.spans.filter { $0.traceID == caller.traceID }
+            let server = try #require(spans.first { $0.kind == 2 }, "\(spans)")
+            #expect(server.name == "/auth/revoke")
+            let transaction = try #require(spans.first { $0.name == "postgresql revoke" }, "\(spans.map(\.name))")
+            #expect(transaction.parentSpanID == server.spanID)
+            let published = try #require(publish, "\(spans.map(\.name))")
+            // After the commit, beside the transaction, not inside it.
+            #expect(published.parentSpanID == server.spanID)
+            #expect(published.kind == 3)
+            #expect(published.attributes["db.system.name"] == "redis")
+            #expect(published.attributes["server.port"] == String(redis.port))
+            #expect(published.attributes["messaging.destination.name"]?.hasPrefix("platform:") == true)
+        }
+
         @Test func logLinesOfARequestCarryItsRequestIDAndTraceID() async throws {
             let folder = try TemporaryDirectory(prefix: "traces")
             guard let process = try await start(otel: [:], folder: folder) else { return }
