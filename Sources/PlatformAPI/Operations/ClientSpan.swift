@@ -18,11 +18,11 @@ func withClientSpan<T: Sendable>(
 }
 
 /// The attributes of spans to one server (OpenTelemetry's database and network conventions).
-func serverSpanAttributes(system: String, host: String, port: Int, namespace: String? = nil) -> SpanAttributes {
+func serverSpanAttributes(system: String, host: String, port: Int?, namespace: String? = nil) -> SpanAttributes {
     var attributes = SpanAttributes()
     attributes["db.system.name"] = system
     attributes["server.address"] = host
-    attributes["server.port"] = port
+    if let port { attributes["server.port"] = port }
     if let namespace { attributes["db.namespace"] = namespace }
     return attributes
 }

@@ -39,7 +39,7 @@ public final class PostgresDatabase: Sendable {
         if let settings {
             spanAttributes = serverSpanAttributes(
                 system: "postgresql", host: settings.unixSocketPath ?? settings.host,
-                port: settings.unixSocketPath == nil ? settings.port : 0, namespace: settings.database)
+                port: settings.unixSocketPath == nil ? settings.port : nil, namespace: settings.database)
         } else {
             var attributes = SpanAttributes()
             attributes["db.system.name"] = "postgresql"
