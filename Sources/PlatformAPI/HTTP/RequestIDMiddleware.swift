@@ -8,7 +8,7 @@ import Tracing
 /// id. The id rides in the task's `ServiceContext`, so every line logged while the request
 /// is handled, by any logger (the repositories' and the saga's too), carries `request_id`
 /// through ``RequestIdentity/metadataProvider``, and the request span records it as
-/// `http.request.header.x-request-id`.
+/// `http.request.header.x_request_id`.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
 
