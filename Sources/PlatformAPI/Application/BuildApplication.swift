@@ -9,9 +9,13 @@ import ServiceLifecycle
 /// The routes of platform-api. Public: health, readiness, metrics, the OpenAPI document,
 /// the web page and guest sign-in; everything else needs a bearer token. Every request is
 /// answered within the request timeout; sign-in, organization creation, chat writes and
-/// WebSocket connections are rate-limited (`LimitSettings`).
+/// WebSocket connections are rate-limited (`LimitSettings`). Every request has an id
+/// (`X-Request-Id`) and a server span continuing the caller's `traceparent`; both are
+/// on every line logged while it is handled (`TraceExport`).
 public func buildRouter(runtime: PlatformRuntime) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: TracingMiddleware(recordingHeaders: [.xRequestID]))
     router.add(middleware: RequestMetricsMiddleware(metrics: runtime.metrics))
     router.add(middleware: RequestTimeoutMiddleware(timeout: runtime.configuration.limits.requestTimeout, metrics: runtime.metrics))
     OperationsController(runtime: runtime).addRoutes(to: router)
@@ -32,13 +36,15 @@ public func buildRouter(runtime: PlatformRuntime) -> Router<APIRequestContext> {
 /// services running beside the server (the database pool, the event transport and the
 /// background loops), all stopped gracefully on SIGTERM/SIGINT. A connection is closed
 /// when it sends no whole first request within `LimitSettings.idleTimeout`, or stays idle
-/// that long between requests.
+/// that long between requests. `telemetry` (the trace exporter) starts first and stops
+/// last, after the server and the loops whose spans it flushes.
 public func buildApplication(
     runtime: PlatformRuntime,
+    telemetry: [any Service] = [],
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(runtime: runtime)
-    var services: [any Service] = runtime.dependencies.services
+    var services: [any Service] = telemetry + runtime.dependencies.services
     services.append(PlatformBackgroundService(runtime: runtime))
     let idleTimeout = TimeAmount(runtime.configuration.limits.idleTimeout)
     let webSocketResponder = router.buildResponder()
@@ -61,12 +67,15 @@ public func buildApplication(
     )
 }
 
-/// The production entry: PostgreSQL repositories and the configured transport.
-public func buildApplication(configuration: AppConfiguration, logger: Logger) async -> some ApplicationProtocol {
+/// The production entry: PostgreSQL repositories, the configured transport, and the
+/// trace exporter's service (`TraceExport.bootstrap`), if any.
+public func buildApplication(
+    configuration: AppConfiguration, telemetry: [any Service] = [], logger: Logger
+) async -> some ApplicationProtocol {
     let runtime = await PlatformRuntime(
         configuration: configuration,
         dependencies: .postgres(configuration: configuration, logger: logger),
         logger: logger
     )
-    return buildApplication(runtime: runtime)
+    return buildApplication(runtime: runtime, telemetry: telemetry)
 }

@@ -57,7 +57,7 @@ public struct AppDependencies: Sendable {
             transport = redis
             connected = { redis.isConnected }
         }
-        let database = PostgresDatabase(client: client, transport: transport, logger: logger)
+        let database = PostgresDatabase(client: client, transport: transport, settings: configuration.database, logger: logger)
         return AppDependencies(
             repositories: database.repositories,
             transport: transport,

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import Synchronization
+import Tracing
 
 /// Redis pub/sub transport, used by the generated production platform: events are
 /// published after the write committed, and every instance subscribes to all channels.
@@ -32,19 +33,25 @@ public final class RedisEventTransport: EventTransport {
 
     /// Publishes on the event's channel. A connection found closed is replaced and the
     /// publish tried once more; a timeout is not retried (the request has waited its
-    /// share; receivers heal from SQL on resynchronisation and reconcile).
+    /// share; receivers heal from SQL on resynchronisation and reconcile). Within a
+    /// request, the publish (with its retry) is a client span `redis PUBLISH`.
     public func publish(_ event: PlatformEvent) async throws {
         guard let channel = event.channel else { return }
         let payload = try event.payload()
         let name = channelPrefix + channel.rawValue
-        do {
-            try await publisher.connection().publish(payload, to: name)
-        } catch RedisError.timeout {
-            await publisher.reset()
-            throw RedisError.timeout
-        } catch {
-            await publisher.reset()
-            try await publisher.connection().publish(payload, to: name)
+        var attributes = serverSpanAttributes(system: "redis", host: endpoint.host, port: endpoint.port)
+        attributes["db.operation.name"] = "PUBLISH"
+        attributes["messaging.destination.name"] = name
+        try await withClientSpan("redis PUBLISH", attributes: attributes) {
+            do {
+                try await publisher.connection().publish(payload, to: name)
+            } catch RedisError.timeout {
+                await publisher.reset()
+                throw RedisError.timeout
+            } catch {
+                await publisher.reset()
+                try await publisher.connection().publish(payload, to: name)
+            }
         }
     }
 

@@ -12,13 +12,19 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     /// Lines below this level are dropped.
     public var logLevel: Logger.Level
+    /// Metadata of the task writing the line (the request id, the trace id), below the
+    /// logger's own and the line's.
+    public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let sink: JSONLogSink
 
     /// Creates a handler writing to `sink` (standard output by default).
-    public init(label: String, level: Logger.Level, sink: JSONLogSink = .standardOutput) {
+    public init(
+        label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil, sink: JSONLogSink = .standardOutput
+    ) {
         self.label = label
         self.logLevel = level
+        self.metadataProvider = metadataProvider
         self.sink = sink
     }
 
@@ -31,6 +37,7 @@ public struct JSONLogHandler: LogHandler {
     /// Formats and writes one line.
     public func log(event: LogEvent) {
         var object: [String: String] = [:]
+        for (key, value) in metadataProvider?.get() ?? [:] { object[key] = "\(value)" }
         for (key, value) in metadata { object[key] = "\(value)" }
         for (key, value) in event.metadata ?? [:] { object[key] = "\(value)" }
         object["ts"] = Self.timestamp()

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
+import Tracing
 
 /// platform-api's access to PostgreSQL as the application role.
 ///
@@ -17,21 +18,33 @@ public final class PostgresDatabase: Sendable {
     let leaseTimeout: Duration
     /// How long a request waits for its whole transaction before it is answered 503.
     let transactionTimeout: Duration
+    /// What each transaction's span says about the server (`settings` of the initialiser).
+    let spanAttributes: SpanAttributes
 
     /// Creates the database access; `client` must be run as a service. While PostgreSQL
     /// is down the pool keeps connection requests queued (up to its 15 s circuit breaker),
     /// so a transaction gives up after `leaseTimeout` instead, and a request stops waiting
     /// for a transaction after `transactionTimeout`: no request waits on a dead or
-    /// stalled database longer than that.
+    /// stalled database longer than that. `settings` (the ones `client` was made from)
+    /// name the server and database in the spans of the transactions a request makes.
     public init(
         client: PostgresClient, transport: any EventTransport, leaseTimeout: Duration = .seconds(1),
-        transactionTimeout: Duration = .milliseconds(1500), logger: Logger
+        transactionTimeout: Duration = .milliseconds(1500), settings: DatabaseSettings? = nil, logger: Logger
     ) {
         self.client = client
         self.transport = transport
         self.leaseTimeout = leaseTimeout
         self.transactionTimeout = transactionTimeout
         self.logger = logger
+        if let settings {
+            spanAttributes = serverSpanAttributes(
+                system: "postgresql", host: settings.unixSocketPath ?? settings.host,
+                port: settings.unixSocketPath == nil ? settings.port : nil, namespace: settings.database)
+        } else {
+            var attributes = SpanAttributes()
+            attributes["db.system.name"] = "postgresql"
+            spanAttributes = attributes
+        }
     }
 
     /// The repositories over this database.
@@ -96,35 +109,45 @@ public final class PostgresDatabase: Sendable {
     /// Runs `body` in a transaction with the tenant set, emits `events` it returns (in the
     /// transaction for NOTIFY, after commit otherwise), and rethrows the body's own errors.
     /// A connection not leased within `leaseTimeout`, or lost under the transaction (a
-    /// restarted server), is a 503 the client may retry.
+    /// restarted server), is a 503 the client may retry. Within a request, the transaction
+    /// is a client span named after the repository method (`function`).
     func transaction<Result: Sendable>(
         _ tenant: Tenant,
+        function: String = #function,
         _ body: @escaping @Sendable (PostgresConnection, inout [PlatformEvent]) async throws -> Result
     ) async throws -> Result {
         let logger = self.logger
         let transport = self.transport
-        let (result, events) = try await withConnection { connection -> (Result, [PlatformEvent]) in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                try await connection.query(
-                    """
-                    SELECT set_config('app.org_id', \(tenant.orgID?.lowercased ?? ""), true),
-                           set_config('app.user_id', \(tenant.userID?.lowercased ?? ""), true),
-                           set_config('app.project_id', \(tenant.projectID?.lowercased ?? ""), true)
-                    """,
-                    logger: logger)
-                var events: [PlatformEvent] = []
-                let result = try await body(connection, &events)
-                if transport.publishMode == .inTransaction {
-                    for event in events {
-                        try await PostgresEventTransport.notify(event, on: connection, logger: logger)
+        let operation = String(function.prefix { $0 != "(" })
+        var attributes = spanAttributes
+        attributes["db.operation.name"] = "transaction"
+        attributes["code.function.name"] = operation
+        let (result, events) = try await withClientSpan("postgresql \(operation)", attributes: attributes) {
+            try await withConnection { connection -> (Result, [PlatformEvent]) in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    try await connection.query(
+                        """
+                        SELECT set_config('app.org_id', \(tenant.orgID?.lowercased ?? ""), true),
+                               set_config('app.user_id', \(tenant.userID?.lowercased ?? ""), true),
+                               set_config('app.project_id', \(tenant.projectID?.lowercased ?? ""), true)
+                        """,
+                        logger: logger)
+                    var events: [PlatformEvent] = []
+                    let result = try await body(connection, &events)
+                    if transport.publishMode == .inTransaction {
+                        for event in events {
+                            try await PostgresEventTransport.notify(event, on: connection, logger: logger)
+                        }
                     }
+                    try await connection.query("COMMIT", logger: logger)
+                    // Within a request, the line carries its request id and this span's id.
+                    logger.debug("transaction committed", metadata: ["db.operation": "\(operation)"])
+                    return (result, events)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
                 }
-                try await connection.query("COMMIT", logger: logger)
-                return (result, events)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
             }
         }
         if transport.publishMode == .afterCommit {
