@@ -248,6 +248,7 @@ public enum BlueprintSchema {
                 uniqueBy: nil)),
         ]))),
         .optional("alerts", alerts),
+        .optional("components", components),
         .optional("backup", .object(ObjectSchema("Backups, kept in each region's own object store.", [
             .optional("schedule", .string(.cron, description: "Velero schedule.", defaultValue: "0 2 * * *")),
             .optional("retention", .string(.duration, description: "How long backups are kept.", defaultValue: "720h")),

@@ -126,6 +126,8 @@ public struct GraphEdge: Hashable, Comparable, Sendable, CustomStringConvertible
 /// - a data store's pods among themselves (replication), PostgreSQL to the region's
 ///   backup object store (WAL archive) and to the Kubernetes API (its instance manager),
 ///   the PostgreSQL operator to its instances, Velero to the backup store;
+/// - Supabase's pods among themselves and to its two stores, the ingress controller to its
+///   gateway when it has a host;
 /// - a tenant's pods among themselves, and nothing across tenants.
 public enum ServiceGraph {
     public static func edges(_ context: ClusterContext) -> [GraphEdge] {
@@ -164,6 +166,14 @@ public enum ServiceGraph {
             }
         }
         if let backup = context.backupStore { add(.platform(.velero), .dataStore(backup.name), [PortProtocol(backup.port)]) }
+        if let supabase = context.supabase, let postgres = context.dataStore(supabase.store), let objects = context.dataStore(supabase.objectStore) {
+            let node = GraphNode.platform(.supabase)
+            anyPort.insert(Pair(from: node, to: node))
+            add(node, .platform(.dns), PortProtocol.dns)
+            add(node, .dataStore(postgres.name), [PortProtocol(postgres.port)])
+            add(node, .dataStore(objects.name), [PortProtocol(objects.port)])
+            if supabase.host != nil { add(.platform(.ingressController), .platform(.supabaseGateway), [Supabase.gatewayPort]) }
+        }
         for organization in context.organizations {
             let node = GraphNode.tenant(organization.id)
             anyPort.insert(Pair(from: node, to: node))

@@ -267,6 +267,8 @@ public enum ComponentValues {
                 ("crds", .map([("create", true)])),
                 ("resources", size(.agent)),
             ])
+        case .supabase:
+            return Supabase.values(context)
         }
     }
 

@@ -123,6 +123,7 @@ public enum DataStores {
                     template: ["ACCESS_KEY_ID": user.accessKey, "ACCESS_SECRET_KEY": "{{ .\(ObjectStoreUsers.secretKeyField) }}"],
                     wave: SyncWave.secrets))
             }
+            objects += Supabase.storeObjects(store, context)
         case .redis:
             objects.append(ExternalSecrets.object(
                 name: authSecret(store), namespace: namespace, context: context, component: "data-store",
@@ -193,14 +194,16 @@ public enum DataStores {
                         ("database", .string(databaseName)),
                         ("owner", .string(migratorRole)),
                         ("secret", .map([("name", .string(migratorSecret(store)))])),
-                    ])),
+                    ] + (Supabase.postInitSQL(store, context).isEmpty ? [] : [
+                        ("postInitSQL", .sequence(Supabase.postInitSQL(store, context).map { .string($0) })),
+                    ]))),
                     // Server certificate from the secret store, so clients verify the host
                     // (`sslmode=verify-full`) against a CA they receive from the same store.
                     ("certificates", .map([
                         ("serverCASecret", .string(serverCASecret(store))),
                         ("serverTLSSecret", .string(serverTLSSecret(store))),
                     ])),
-                    ("roles", .sequence(managedRoles(store))),
+                    ("roles", .sequence(managedRoles(store) + Supabase.managedRoles(store, context))),
                 ])),
                 ("backups", .map(backups)),
             ])

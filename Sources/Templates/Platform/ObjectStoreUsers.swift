@@ -19,6 +19,8 @@ public enum ObjectStoreUsers {
         case postgresqlBackup(store: String)
         /// Velero's backups of the cluster.
         case velero
+        /// Supabase Storage (``Supabase``), on its one bucket.
+        case supabase
     }
 
     /// What a policy grants on one bucket: the objects below `prefix` (the whole bucket
@@ -62,6 +64,7 @@ public enum ObjectStoreUsers {
         case .service(let name): name
         case .postgresqlBackup(let store): "backup.postgresql-\(store)"
         case .velero: "backup.velero"
+        case .supabase: "component.supabase"
         }
     }
 
@@ -74,6 +77,7 @@ public enum ObjectStoreUsers {
         case .service(let name): "users/\(name)"
         case .postgresqlBackup(let postgres): "backup-users/postgresql-\(postgres)"
         case .velero: "backup-users/velero"
+        case .supabase: "component-users/supabase"
         }
         return .platform(context, "data", store.name, "\(folder)/secret-access-key", .random(bytes: 20))
     }
@@ -89,6 +93,9 @@ public enum ObjectStoreUsers {
         for service in context.services where service.dependsOn.contains(where: { $0.target == .dataStore(store.name) }) {
             users.append(User(client: .service(service.name), accessKey: accessKey(.service(service.name)),
                               grants: buckets.map { Grant(bucket: $0, prefix: "") }))
+        }
+        if let supabase = context.supabase, supabase.objectStore == store.name {
+            users.append(User(client: .supabase, accessKey: accessKey(.supabase), grants: [Grant(bucket: supabase.bucket, prefix: "")]))
         }
         if context.backupStore?.name == store.name, let backup = context.blueprint.backup {
             for postgres in context.dataStores where postgres.kind == .postgresql {
