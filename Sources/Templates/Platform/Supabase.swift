@@ -79,6 +79,10 @@ public enum Supabase {
                                 // Exactly 16 characters.
                                 ("dbEncKey", key(context, "realtime-db-enc-key", .random(bytes: 8)))]),
             secret("meta", [("cryptoKey", key(context, "meta-crypto-key", .random(bytes: 32)))]),
+            // Logflare's tokens: Studio reads them even with analytics off; without this Secret
+            // the chart would render its own with its well-known defaults.
+            secret("analytics", [("publicAccessToken", key(context, "analytics-public-token", .random(bytes: 32))),
+                                 ("privateAccessToken", key(context, "analytics-private-token", .random(bytes: 32)))]),
             secret("dashboard", [("password", key(context, "dashboard-password", .random(bytes: 24)))],
                    template: ["username": "supabase", "password": "{{ .password }}"]),
             secret("smtp", [("username", key(context, "smtp-username", .supplied)), ("password", key(context, "smtp-password", .supplied))]),
@@ -182,7 +186,7 @@ public enum Supabase {
             deployment.append((name, .map(entries)))
         }
         var secrets: [(String, YAMLNode)] = []
-        for name in ["dashboard", "jwt", "meta", "realtime", "s3", "smtp"] {
+        for name in ["analytics", "dashboard", "jwt", "meta", "realtime", "s3", "smtp"] {
             secrets.append((name, .map([("secretRef", .string(secretName(name)))])))
         }
         secrets += [
