@@ -133,7 +133,7 @@ public enum Supabase {
     /// SQL the store runs once, right after its first `initdb` (as the superuser, in `postgres`):
     /// the roles exist (without login; the managed roles add it), and the schemas Auth, Storage
     /// and Realtime migrate into belong to their admins. Their own migrations do the rest.
-    static func postInitSQL(_ store: DataStore, _ context: ClusterContext) -> [String] {
+    public static func postInitSQL(_ store: DataStore, _ context: ClusterContext) -> [String] {
         guard context.supabase?.store == store.name else { return [] }
         let roles = (apiRoles + loginRoles).sorted()
         return roles.map { "DO $$ BEGIN CREATE ROLE \($0) NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;" } + [
@@ -144,6 +144,7 @@ public enum Supabase {
             "CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;",
             "CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\" WITH SCHEMA extensions;",
             "GRANT USAGE ON SCHEMA public, extensions TO anon, authenticated, service_role;",
+            "GRANT USAGE ON SCHEMA extensions TO supabase_auth_admin, supabase_storage_admin;",
             "GRANT CREATE ON DATABASE postgres TO supabase_auth_admin, supabase_storage_admin;",
             "ALTER ROLE supabase_auth_admin SET search_path = auth, extensions;",
             "ALTER ROLE supabase_storage_admin SET search_path = storage, extensions;",
