@@ -27,6 +27,7 @@ extension ClusterContext {
 /// the ingress controller reaches only its Kong gateway, Studio is never exposed.
 public enum Supabase {
     public static let namespace = ClusterNamespaces.supabase
+    /// The Helm release (the chart names its Kong Service `<release>-supabase-kong`).
     static let release = PlatformComponent.supabase.rawValue
 
     /// The roles Supabase's services log in as (one password, as the chart passes one).
@@ -167,7 +168,7 @@ public enum Supabase {
         guard let settings = context.supabase, let postgres = context.dataStore(settings.store),
               let objectStore = context.dataStore(settings.objectStore) else { return .map([]) }
         let on = components(settings)
-        let publicURL = hosts(context).first.map { "https://\($0)" } ?? "http://supabase-supabase-kong.\(namespace).svc.cluster.local:\(gatewayPort.port)"
+        let publicURL = hosts(context).first.map { "https://\($0)" } ?? "http://\(release)-supabase-kong.\(namespace).svc.cluster.local:\(gatewayPort.port)"
         var deployment: [(String, YAMLNode)] = []
         for name in (on + offComponents + (settings.studio ? [] : ["meta", "studio"])).sorted() {
             guard on.contains(name) else { deployment.append((name, .map([("enabled", false)]))); continue }
