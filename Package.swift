@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(name: "BringUpTests", dependencies: ["BringUp", "Manifests", "ScaffoldCore", "BlueprintModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries"], swiftSettings: swiftSettings),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MigrationTests", dependencies: ["MigrationRunner", "Templates", "Renderer", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "MigrationTests", dependencies: ["MigrationRunner", "Templates", "BlueprintModel", "Renderer", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "ScaffoldCoreTests", dependencies: ["ScaffoldCore", "TestSupport"], swiftSettings: swiftSettings),
         // The CLI's own command tree (`Scaffold.parseAsRoot`) checks the commands generated CI runs.
         .testTarget(

@@ -22,6 +22,8 @@ public struct Blueprint: Sendable, Equatable {
     public var pins: Pins
     /// `alerts:`, where Alertmanager sends alerts (nil: nowhere outside the cluster).
     public var alerts: Alerting? = nil
+    /// `components:`, optional platform components (all off when absent).
+    public var components: Components = Components()
 
     /// The order `scaffold promote` moves digests in: `promotion:`, else the environments
     /// in the order they are declared (dev-local → staging → production).

@@ -80,6 +80,7 @@ enum BlueprintDecoder {
             },
             pins: pins)
         blueprint.alerts = root["alerts"].map(alerting)
+        blueprint.components = components(root["components"])
         return blueprint
     }
 

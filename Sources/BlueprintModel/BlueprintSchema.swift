@@ -249,6 +249,7 @@ public enum BlueprintSchema {
                 uniqueBy: nil)),
         ]))),
         .optional("alerts", alerts),
+        .optional("components", components),
         .optional("backup", .object(ObjectSchema("Backups, kept in each region's own object storage outside its clusters: the bucket the region's Terraform stack creates (on premises, at the region's `backupEndpoint`). PostgreSQL archives WAL and base backups there; Velero keeps cluster state and the volumes that are not databases. Local clusters take no backups.", [
             .optional("schedule", .string(.cron, description: "When base backups (PostgreSQL) and Velero backups run.", defaultValue: "0 2 * * *")),
             .optional("retention", .string(.duration, description: "How long backups are kept.", defaultValue: "720h")),

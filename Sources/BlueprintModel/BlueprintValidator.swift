@@ -225,6 +225,7 @@ public enum BlueprintValidator {
         }
 
         if let alerts = blueprint.alerts { checkAlerting(alerts, environments: environmentNames, into: &d) }
+        checkComponents(blueprint, into: &d)
 
         // Policy
         if case .keyless(_, let subject) = blueprint.policy.signing, subject.isEmpty {

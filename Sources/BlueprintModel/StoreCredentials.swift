@@ -45,10 +45,12 @@ extension Blueprint {
     }
 
     /// The buckets of a MinIO store its application clients may use: all of them but the
-    /// backup bucket, which only the backup writers reach. Sorted.
+    /// backup bucket, which only the backup writers reach, and Supabase's, which only
+    /// Supabase Storage reaches. Sorted.
     public func applicationBuckets(of store: DataStore) -> [String] {
         let backupBucket = backup.flatMap { $0.store == store.name ? $0.bucket : nil }
-        return Set(store.buckets).subtracting(backupBucket.map { [$0] } ?? []).sorted()
+        let supabaseBucket = components.supabase.flatMap { $0.objectStore == store.name ? $0.bucket : nil }
+        return Set(store.buckets).subtracting([backupBucket, supabaseBucket].compactMap { $0 }).sorted()
     }
 
     /// What `service` receives for its data-store dependencies, sorted by name.

@@ -39,7 +39,8 @@ public enum GitOpsTree {
             let application = ArgoCD.chartApplication(
                 name: component.rawValue, project: ArgoCD.Project.platform, chart: component.chart, namespace: component.namespace,
                 valuesPath: valuesPath, context: context,
-                wave: component.wave, prunes: component.prunes, component: "platform")
+                wave: component.wave, prunes: component.prunes, component: "platform",
+                serverSideApply: component != .supabase)
             add(component.area, "\(component.rawValue).yaml", [application] + componentObjects(component, context))
             files.append(builder.file(.ops, valuesPath, [ComponentValues.values(component, context)]))
         }
@@ -70,7 +71,7 @@ public enum GitOpsTree {
         add(.data, "restore-drills.yaml", RestoreDrill.objects(context))
         add(.data, "network-policies.yaml", context.dataStores.flatMap {
             NetworkAllowlists.workloadPolicies(ClusterNamespaces.dataStore($0.name), context, edges: edges)
-        })
+        } + (context.supabase == nil ? [] : NetworkAllowlists.workloadPolicies(ClusterNamespaces.supabase, context, edges: edges)))
 
         // ops
         let policies = KyvernoPolicies.files(context)
@@ -107,6 +108,8 @@ public enum GitOpsTree {
                 wave: SyncWave.secrets)] + AlertRouting.objects(context)
         case .certManager:
             return IngressCertificates.objects(context)
+        case .supabase:
+            return Supabase.objects(context)
         case .tempo:
             // The chart's own ServiceMonitor always scrapes a `jaeger-metrics` port that its
             // Service has only with tempo-query enabled; scaffold monitors the port it serves.

@@ -39,6 +39,10 @@ struct BlueprintBringUpTests {
             print("verify \(name) \(cluster.cluster): \(cluster.applications.count) applications, \(cluster.objects.count) objects, \(cluster.findings.count) findings")
         }
         #expect(Self.lines(clusters) == [])
+        if name == "harbor/harbor" {
+            // harbor turns on components.supabase: the community chart renders with scaffold's values and comes up too.
+            #expect(clusters.allSatisfy { $0.applications.contains { $0.name == "supabase" } && $0.renders["supabase"]?.isEmpty == false })
+        }
     }
 
     /// The external-secrets folder as committed upstream (no generated CRD templates):
@@ -54,12 +58,13 @@ struct BlueprintBringUpTests {
         #expect(kinds == ["ExternalSecret", "ClusterSecretStore"], "\(kinds)")
     }
 
-    /// Every chart's render validates strictly, custom resources against the CRDs in it.
-    @Test(arguments: ["galaxy"])
-    func renderedChartsValidate(_ name: String) throws {
+    /// Every chart's render validates strictly, custom resources against the CRDs in it
+    /// (harbor: with Supabase's chart).
+    @Test(arguments: zip(["galaxy", "harbor/harbor"], ["staging-tr", "production-ch"]))
+    func renderedChartsValidate(_ name: String, _ clusterName: String) throws {
         guard try Self.rendererAvailable(), try TestTools.require(TestTools.sharedRoot.appendingPathComponent("tools/validate-manifests").path) else { return }
         let loaded = try Pipeline.load(blueprint: TestTools.packageRoot.appendingPathComponent("blueprints/\(name).yaml").path)
-        let cluster = try #require(try Verify.run(loaded, renderer: Self.renderer(), clusters: ["staging-tr"]).first)
+        let cluster = try #require(try Verify.run(loaded, renderer: Self.renderer(), clusters: [clusterName]).first)
         let folder = try TemporaryDirectory(prefix: "bringup-renders")
         var paths: [String] = []
         for (application, manifests) in cluster.renders.sorted(by: { $0.key < $1.key }) {

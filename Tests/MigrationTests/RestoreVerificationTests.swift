@@ -54,6 +54,19 @@ extension PostgresTests {
             #expect(organizations.map { $0.split(separator: "|").last?.trimmingCharacters(in: .whitespaces) } == "2")
         }
 
+        @Test("the generic checks of a store without the platform's schema pass on any restored database")
+        func genericChecksPass() async throws {
+            _ = try TestTools.require("pg_dump")
+            let restored = try await Self.restoredCopy()
+            let folder = try TemporaryDirectory(prefix: "restore-drill-generic")
+            let script = folder.url.appendingPathComponent("verify.sql")
+            try RestoreVerification.genericScript().write(to: script, atomically: true, encoding: .utf8)
+            let result = try TestTools.run("psql", ["--no-psqlrc", "--file", script.path, restored.url(user: "postgres")])
+            #expect(result.succeeded, "\(result.stderr)")
+            #expect(result.stdout.contains("app.projects"), "\(result.stdout)")
+            #expect(result.stdout.contains("restore drill: passed"))
+        }
+
         @Test("a restore without forced row-level security, or missing a tenant policy, fails the drill and names what broke")
         func brokenIsolationFails() async throws {
             _ = try TestTools.require("pg_dump")

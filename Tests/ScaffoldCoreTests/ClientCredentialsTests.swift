@@ -232,7 +232,7 @@ import TestSupport
     @Test(arguments: blueprints)
     func everyObjectStoreClientIsAUserOfItsServerWithExactlyItsBuckets(_ blueprint: String) throws {
         let loaded = try Pipeline.load(blueprint: TestTools.packageRoot.appendingPathComponent(blueprint).path)
-        var checkedServices = 0, checkedPostgres = 0, checkedVelero = 0
+        var checkedServices = 0, checkedPostgres = 0, checkedVelero = 0, checkedSupabase = 0
         for cluster in try Self.clusters(blueprint) {
             let label = "\(blueprint) \(cluster.name)"
             let stores = Dictionary(uniqueKeysWithValues: cluster.values.compactMap { name, values in
@@ -305,6 +305,27 @@ import TestSupport
                 checkedVelero += 1
             }
 
+            // Supabase Storage: the chart's MinIO Secret names a user of its object store, limited to its bucket.
+            if let values = cluster.values[PlatformComponent.supabase.rawValue] {
+                let environment = Dictionary(uniqueKeysWithValues: (values["environment"]?["storage"]?.items ?? []).compactMap { item -> (String, String)? in
+                    guard let name = item["name"]?.string, let value = item["value"]?.string else { return nil }
+                    return (name, value)
+                })
+                let namespace = try #require(Self.namespace(ofEndpoint: environment["GLOBAL_S3_ENDPOINT"] ?? ""))
+                let store = try #require(stores[namespace], "\(label): Supabase Storage writes to no MinIO store")
+                let secret = try #require(values["secret"]?["minio"]?["secretRef"]?.string)
+                let template = cluster.template(ClusterNamespaces.supabase, secret)
+                let user = try #require(template["user"], "\(label) \(secret)")
+                let field = (template["password"] ?? "").replacingOccurrences(of: "{{ .", with: "").replacingOccurrences(of: " }}", with: "")
+                try expectSameSecret(store, user, remote: cluster.remoteKeys(ClusterNamespaces.supabase, secret)[field], "Supabase Storage")
+                let bucket = try #require(environment["GLOBAL_S3_BUCKET"])
+                #expect(bucket != loaded.base.backup?.bucket, "\(label)")
+                #expect(store.allowed(user) == ObjectStore.Allowed(
+                    objectActions: Self.applicationObjectActions, objects: ["arn:aws:s3:::\(bucket)/*"],
+                    bucketActions: Self.bucketActions, buckets: ["arn:aws:s3:::\(bucket)"]), "\(label) Supabase")
+                checkedSupabase += 1
+            }
+
             // No user without a client, no policy without a user.
             for (namespace, store) in stores {
                 #expect(Set(store.users.keys) == clients[namespace] ?? [], "\(label) \(namespace): users without a client")
@@ -314,5 +335,6 @@ import TestSupport
         let hasMinIO = loaded.base.dataStores.contains { $0.kind == .minio }
         #expect((checkedServices > 0) == hasMinIO && (checkedPostgres > 0 && checkedVelero > 0) == (loaded.base.backup != nil),
                 "\(blueprint): services \(checkedServices), PostgreSQL backups \(checkedPostgres), Velero \(checkedVelero)")
+        #expect((checkedSupabase > 0) == (loaded.base.components.supabase != nil), "\(blueprint): Supabase \(checkedSupabase)")
     }
 }

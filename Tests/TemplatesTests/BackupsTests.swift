@@ -138,7 +138,7 @@ import Testing
                 #expect(steps == ["remove-previous", "restore", "wait-ready", "verify"])
                 #expect(pod["nodeSelector"]?[Residency.nodeLabel]?.scalarText == context.scope.region)
                 let files = try #require(objects.first { GitOps.kind($0) == "ConfigMap" && GitOps.name($0) == "\(store.name)-restore-drill" })
-                #expect(files["data"]?["verify.sql"]?.scalarText == RestoreVerification.script())
+                #expect(files["data"]?["verify.sql"]?.scalarText == RestoreVerification.script(), "galaxy's store holds platform-api's schema")
                 // The scratch cluster restores from exactly where the store archives.
                 let manifest = try #require(files["data"]?["cluster.yaml"]?.scalarText)
                 let scratch = try #require(try GitOps.documents(manifest).first)
@@ -156,6 +156,18 @@ import Testing
                 #expect(deletable.first?["resourceNames"]?.items.first?.scalarText == "\(store.name)-drill")
             }
         }
+    }
+
+    /// A store no service migrates (harbor's Supabase store) is drilled for answering, not
+    /// for the platform's tenant tables it does not hold.
+    @Test func aStoreWithoutThePlatformSchemaGetsTheGenericChecks() throws {
+        let loaded = try Self.load("harbor/harbor.yaml")
+        let context = try #require(ClusterContext.all(loaded).first { $0.scope.name == "production-ch" })
+        let scripts = Dictionary(uniqueKeysWithValues: context.dataStores.filter { $0.kind == .postgresql }
+            .map { ($0.name, RestoreDrill.verification($0, context)) })
+        #expect(scripts.count == 2)
+        #expect(scripts.values.filter { $0 == RestoreVerification.script() }.count == 1)
+        #expect(scripts.values.filter { $0 == RestoreVerification.genericScript() }.count == 1)
     }
 
     @Test func failedAndStaleDrillsAlert() throws {

@@ -65,9 +65,11 @@ import Testing
         for component in [PlatformComponent.argoCD, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG] {
             #expect(component.wave == SyncWave.crdComponents, "\(component)")
         }
-        for component in PlatformComponent.allCases {
+        for component in PlatformComponent.allCases where component != .supabase {
             #expect(component.wave > SyncWave.namespaces && component.wave <= SyncWave.data, "\(component)")
         }
+        // Supabase after the data stores it logs in to.
+        #expect(PlatformComponent.supabase.wave > SyncWave.data)
     }
 
     @Test func platformAndDataStoreExternalSecretsComeRightAfterExternalSecrets() throws {

@@ -180,7 +180,9 @@ public struct KyvernoAdmission: AdmissionEvaluator {
                 switch anchor {
                 case "(", "<(": continue
                 case "=(":
-                    guard let field else { continue }
+                    // A null field is absent: the API server drops it when it decodes the object
+                    // (a chart's empty `initContainers:` reaches Kyverno as no init containers).
+                    guard let field, !field.isNull else { continue }
                     if case .fail(let failed) = match(field, entry.value, path: childPath) { return .fail(failed) }
                 case "X(":
                     if field != nil && field?.isNull == false { return .fail(childPath) }

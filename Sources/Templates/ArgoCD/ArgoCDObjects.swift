@@ -51,9 +51,10 @@ public enum ArgoCD {
     }
 
     /// An Application installing a pinned chart with a values file from the ops repository.
+    /// `serverSideApply: false` for a chart whose objects server-side apply refuses (duplicate list keys).
     public static func chartApplication(
         name: String, project: String, chart: ChartPin, namespace: String, valuesPath: String,
-        context: ClusterContext, wave: Int, prunes: Bool, component: String
+        context: ClusterContext, wave: Int, prunes: Bool, component: String, serverSideApply: Bool = true
     ) -> YAMLNode {
         let ops = context.blueprint.repositories.ops
         var annotations = SyncWave.annotations(wave, options: prunes ? [] : [SyncWave.noPrune])
@@ -75,7 +76,7 @@ public enum ArgoCD {
                     .map([("repoURL", .string(ops.url)), ("targetRevision", .string(ops.branch)), ("ref", "values")]),
                 ]),
                 ("destination", .map([("server", .string(inCluster)), ("namespace", .string(namespace))])),
-                ("syncPolicy", syncPolicy(prune: prunes, options: ["CreateNamespace=false", "ServerSideApply=true"])),
+                ("syncPolicy", syncPolicy(prune: prunes, options: ["CreateNamespace=false"] + (serverSideApply ? ["ServerSideApply=true"] : []))),
                 ("revisionHistoryLimit", 10),
             ])),
         ])

@@ -129,6 +129,8 @@ public struct GraphEdge: Hashable, Comparable, Sendable, CustomStringConvertible
 /// - a data store's pods among themselves (replication), PostgreSQL to the region's
 ///   object storage outside the cluster (WAL archive, base backups) and to the Kubernetes
 ///   API (its instance manager), the PostgreSQL operator to its instances;
+/// - Supabase's pods among themselves and to its two stores, the ingress controller to its
+///   gateway when it has a host;
 /// - a tenant's pods among themselves, and nothing across tenants.
 public enum ServiceGraph {
     public static func edges(_ context: ClusterContext) -> [GraphEdge] {
@@ -165,6 +167,14 @@ public enum ServiceGraph {
                 add(node, .kubernetesAPI, PortProtocol.kubernetesAPI)
                 if let target = BackupTarget.of(context) { add(node, .objectStorage, [PortProtocol(target.port)]) }
             }
+        }
+        if let supabase = context.supabase, let postgres = context.dataStore(supabase.store), let objects = context.dataStore(supabase.objectStore) {
+            let node = GraphNode.platform(.supabase)
+            anyPort.insert(Pair(from: node, to: node))
+            add(node, .platform(.dns), PortProtocol.dns)
+            add(node, .dataStore(postgres.name), [PortProtocol(postgres.port)])
+            add(node, .dataStore(objects.name), [PortProtocol(objects.port)])
+            if supabase.host != nil { add(.platform(.ingressController), .platform(.supabaseGateway), [Supabase.gatewayPort]) }
         }
         for organization in context.organizations {
             let node = GraphNode.tenant(organization.id)

@@ -20,6 +20,8 @@ public enum ClusterNamespaces {
     public static let velero = "velero"
     public static let postgresOperator = "cnpg-system"
     public static let dns = "kube-system"
+    /// Supabase (`components.supabase`): a workload namespace, not a platform one.
+    public static let supabase = "supabase"
 
     /// The namespace of a data store.
     public static func dataStore(_ name: String) -> String { "data-\(name)" }
@@ -29,7 +31,7 @@ public enum ClusterNamespaces {
 
     /// The platform namespaces of a cluster, sorted.
     public static func platform(_ context: ClusterContext) -> [String] {
-        var names = Set(PlatformComponent.installed(in: context).map(\.namespace))
+        var names = Set(PlatformComponent.installed(in: context).filter { $0 != .supabase }.map(\.namespace))
         if SecretStores.provider(context) == .kubernetes { names.insert(SecretStores.clusterStoreNamespace) }
         return names.sorted()
     }
@@ -38,6 +40,7 @@ public enum ClusterNamespaces {
     public static func workloads(_ context: ClusterContext) -> [String] {
         var names = context.dataStores.map { dataStore($0.name) }
         if !context.services.isEmpty { names.append(apps) }
+        if context.supabase != nil { names.append(supabase) }
         return names.sorted()
     }
 
@@ -85,6 +88,10 @@ public enum PlatformPeer: String, CaseIterable, Sendable, Comparable {
     case tempo
     case velero
     case postgresOperator = "postgres-operator"
+    /// Every pod of Supabase's release.
+    case supabase
+    /// Supabase's Kong gateway, the only pod the ingress controller reaches.
+    case supabaseGateway = "supabase-gateway"
 
     public var namespace: String {
         switch self {
@@ -93,6 +100,7 @@ public enum PlatformPeer: String, CaseIterable, Sendable, Comparable {
         case .prometheus, .tempo: ClusterNamespaces.monitoring
         case .velero: ClusterNamespaces.velero
         case .postgresOperator: ClusterNamespaces.postgresOperator
+        case .supabase, .supabaseGateway: ClusterNamespaces.supabase
         }
     }
 
@@ -104,6 +112,8 @@ public enum PlatformPeer: String, CaseIterable, Sendable, Comparable {
         case .tempo: [Labels.name: "tempo"]
         case .velero: [Labels.name: "velero"]
         case .postgresOperator: [Labels.name: "cloudnative-pg"]
+        case .supabase: [Labels.instance: PlatformComponent.supabase.rawValue]
+        case .supabaseGateway: [Labels.name: "supabase-kong", Labels.instance: PlatformComponent.supabase.rawValue]
         }
     }
 

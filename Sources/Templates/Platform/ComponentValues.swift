@@ -269,6 +269,8 @@ public enum ComponentValues {
                 ("crds", .map([("create", true)])),
                 ("resources", size(.agent)),
             ])
+        case .supabase:
+            return Supabase.values(context)
         }
     }
 

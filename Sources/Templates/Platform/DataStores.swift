@@ -121,6 +121,7 @@ public enum DataStores {
                 objects.append(Backups.credentials(target, .postgresql(store: store.name), name: backupSecret(store), namespace: namespace,
                                                    component: "data-store", context))
             }
+            objects += Supabase.storeObjects(store, context)
         case .redis:
             objects.append(ExternalSecrets.object(
                 name: authSecret(store), namespace: namespace, context: context, component: "data-store",
@@ -189,14 +190,16 @@ public enum DataStores {
                         ("database", .string(databaseName)),
                         ("owner", .string(migratorRole)),
                         ("secret", .map([("name", .string(migratorSecret(store)))])),
-                    ])),
+                    ] + (Supabase.postInitSQL(store, context).isEmpty ? [] : [
+                        ("postInitSQL", .sequence(Supabase.postInitSQL(store, context).map { .string($0) })),
+                    ]))),
                     // Server certificate from the secret store, so clients verify the host
                     // (`sslmode=verify-full`) against a CA they receive from the same store.
                     ("certificates", .map([
                         ("serverCASecret", .string(serverCASecret(store))),
                         ("serverTLSSecret", .string(serverTLSSecret(store))),
                     ])),
-                    ("roles", .sequence(managedRoles(store))),
+                    ("roles", .sequence(managedRoles(store) + Supabase.managedRoles(store, context))),
                 ])),
                 ("backups", .map(backups)),
             ])

@@ -21,7 +21,7 @@ public enum IngressCertificates {
 
     /// Every host the cluster's Ingresses serve, sorted.
     public static func hosts(_ context: ClusterContext) -> [String] {
-        Array(Set(context.services.flatMap { ServiceWorkloads.hosts($0, context) })).sorted()
+        Array(Set(context.services.flatMap { ServiceWorkloads.hosts($0, context) } + Supabase.hosts(context))).sorted()
     }
 
     /// `<namespace>/<secret>`: ingress-nginx's `--default-ssl-certificate`; nil without hosts.

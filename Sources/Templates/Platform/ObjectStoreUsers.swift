@@ -14,6 +14,8 @@ public enum ObjectStoreUsers {
     public enum Client: Sendable, Hashable {
         /// A service of the blueprint.
         case service(String)
+        /// Supabase Storage (``Supabase``), on its one bucket.
+        case supabase
     }
 
     /// What a policy grants on one bucket: the objects below `prefix` (the whole bucket
@@ -53,6 +55,7 @@ public enum ObjectStoreUsers {
     public static func accessKey(_ client: Client) -> String {
         switch client {
         case .service(let name): name
+        case .supabase: "component.supabase"
         }
     }
 
@@ -61,6 +64,7 @@ public enum ObjectStoreUsers {
     public static func secretKey(_ context: ClusterContext, _ store: DataStore, _ client: Client) -> SecretStoreKey {
         let folder = switch client {
         case .service(let name): "users/\(name)"
+        case .supabase: "component-users/supabase"
         }
         return .platform(context, "data", store.name, "\(folder)/secret-access-key", .random(bytes: 20))
     }
@@ -76,6 +80,9 @@ public enum ObjectStoreUsers {
         for service in context.services where service.dependsOn.contains(where: { $0.target == .dataStore(store.name) }) {
             users.append(User(client: .service(service.name), accessKey: accessKey(.service(service.name)),
                               grants: buckets.map { Grant(bucket: $0, prefix: "") }))
+        }
+        if let supabase = context.supabase, supabase.objectStore == store.name {
+            users.append(User(client: .supabase, accessKey: accessKey(.supabase), grants: [Grant(bucket: supabase.bucket, prefix: "")]))
         }
         return users.sorted { $0.accessKey < $1.accessKey }
     }

@@ -35,6 +35,8 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
     case alloy
     case velero
     case cloudnativePG = "cloudnative-pg"
+    /// Self-hosted Supabase, only with `components.supabase` (``Supabase``).
+    case supabase
 
     public var chart: ChartPin {
         switch self {
@@ -50,6 +52,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         case .alloy: ChartPin("https://grafana.github.io/helm-charts", "alloy", "1.2.0")
         case .velero: ChartPin("https://vmware-tanzu.github.io/helm-charts", "velero", "10.0.10")
         case .cloudnativePG: ChartPin("https://cloudnative-pg.github.io/charts", "cloudnative-pg", "0.25.0")
+        case .supabase: ChartPin("https://supabase-community.github.io/supabase-kubernetes", "supabase", "0.7.2")
         }
     }
 
@@ -63,6 +66,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         case .prometheusOperatorCRDs, .kubePrometheusStack, .loki, .tempo, .alloy: ClusterNamespaces.monitoring
         case .velero: ClusterNamespaces.velero
         case .cloudnativePG: ClusterNamespaces.postgresOperator
+        case .supabase: ClusterNamespaces.supabase
         }
     }
 
@@ -71,7 +75,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         switch self {
         case .argoCD, .ingressNginx, .externalSecrets, .certManager: .base
         case .prometheusOperatorCRDs, .kyverno, .kubePrometheusStack, .loki, .tempo, .alloy, .velero: .ops
-        case .cloudnativePG: .data
+        case .cloudnativePG, .supabase: .data
         }
     }
 
@@ -79,7 +83,7 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
     public var installsCRDs: Bool {
         switch self {
         case .argoCD, .prometheusOperatorCRDs, .externalSecrets, .certManager, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG: true
-        case .ingressNginx, .loki, .tempo, .alloy: false
+        case .ingressNginx, .loki, .tempo, .alloy, .supabase: false
         }
     }
 
@@ -93,6 +97,8 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         case .externalSecrets: SyncWave.secretsOperator
         case .argoCD, .certManager, .kyverno, .kubePrometheusStack, .velero, .cloudnativePG: SyncWave.crdComponents
         case .ingressNginx, .loki, .tempo, .alloy: SyncWave.data
+        // After its stores (and their managed roles) exist.
+        case .supabase: SyncWave.workloads
         }
     }
 
@@ -112,17 +118,18 @@ public enum PlatformComponent: String, CaseIterable, Sendable {
         case .ingressNginx: [PortProtocol(80), PortProtocol(443), PortProtocol(8443)]
         case .kyverno, .cloudnativePG: [PortProtocol(9443)]
         case .externalSecrets, .certManager, .kubePrometheusStack: [PortProtocol(10250)]
-        case .argoCD, .prometheusOperatorCRDs, .loki, .tempo, .alloy, .velero: []
+        case .argoCD, .prometheusOperatorCRDs, .loki, .tempo, .alloy, .velero, .supabase: []
         }
     }
 
     /// The components a cluster runs (the PostgreSQL operator only with a PostgreSQL store,
-    /// Velero only with a backup store in the region).
+    /// Velero only with a backup store in the region, Supabase only where `components.supabase` runs).
     public static func installed(in context: ClusterContext) -> [PlatformComponent] {
         allCases.filter { component in
             switch component {
             case .cloudnativePG: context.runsPostgreSQL
             case .velero: BackupTarget.of(context) != nil
+            case .supabase: context.supabase != nil
             default: true
             }
         }

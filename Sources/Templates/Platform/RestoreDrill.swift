@@ -11,8 +11,9 @@ import Renderer
 /// 2. create a scratch CloudNativePG cluster bootstrapped by `recovery` from the store's
 ///    backups in the region's bucket (its own WAL is never archived: nothing is written
 ///    back), and wait until it is ready;
-/// 3. run ``RestoreVerification``'s checks on it with `psql` (tenant tables present,
-///    row-level security enabled and forced, policies in place, rows per organization).
+/// 3. run ``RestoreVerification``'s checks on it with `psql`: on the store holding the
+///    platform's schema, tenant tables present, row-level security enabled and forced,
+///    policies in place, rows per organization; on any other store, that it answers.
 ///
 /// Then the Job's container deletes the scratch cluster. A failed step fails the Job (a
 /// failed drill keeps its scratch cluster for inspection until the next run replaces it);
@@ -80,10 +81,17 @@ public enum RestoreDrill {
         let files = K8s.object("v1", "ConfigMap", name: name, namespace: namespace, labels: labels, annotations: annotations, [
             ("data", .map([
                 ("cluster.yaml", .string(YAMLPrinter.print(scratchClusterObject(store, target: target, context)))),
-                ("verify.sql", .string(RestoreVerification.script())),
+                ("verify.sql", .string(verification(store, context))),
             ])),
         ])
         return [account, role, binding, superuser, files, cronJob(store, schedule: schedule, context)]
+    }
+
+    /// The checks for a store: tenant isolation where a service migrates the platform's
+    /// schema into it, else that the restored database answers.
+    public static func verification(_ store: DataStore, _ context: ClusterContext) -> String {
+        let holdsPlatformSchema = context.services.contains { ServiceWorkloads.migrationStore($0, context)?.name == store.name }
+        return holdsPlatformSchema ? RestoreVerification.script() : RestoreVerification.genericScript()
     }
 
     /// The scratch cluster: one instance, restored from the store's backups.

@@ -49,7 +49,11 @@ struct LiveStack: Sendable {
         sizing = ClusterSizing(blueprint: view, region: region.id, highAvailability: production, node: cloud.nodeShape)
         cidr = "10.\((16 + regionIndex) % 256).\((environmentIndex % 16) * 16).0/20"
         zone = "\(region.id).\(environment.domain)".lowercased()
-        hosts = Array(Set(view.services.compactMap { $0.expose?.host.lowercased() })).sorted()
+        // Supabase's gateway host too, where it runs (its store is in this region).
+        let supabaseHost = view.components.supabase.flatMap { supabase in
+            supabase.runs(in: environment.name) && view.dataStore(supabase.store)?.regions.contains(region.id) == true ? supabase.host?.lowercased() : nil
+        }
+        hosts = Array(Set(view.services.compactMap { $0.expose?.host.lowercased() } + [supabaseHost].compactMap { $0 })).sorted()
 
         let retentionDays = view.backup.map { Self.days($0.retention) }
         var buckets: [Bucket] = []
