@@ -1,5 +1,4 @@
 import BlueprintModel
-import Foundation
 import Renderer
 
 /// Grafana dashboards as code: one per service (the golden signals from the metrics it
@@ -13,7 +12,7 @@ public enum Dashboards {
     /// The label (and value) the Grafana sidecar looks for.
     public static let label = "grafana_dashboard"
     /// The Prometheus data source kube-prometheus-stack provisions.
-    static var datasource: [String: Any] { ["type": "prometheus", "uid": "prometheus"] }
+    static let datasource: JSONValue = ["type": "prometheus", "uid": "prometheus"]
 
     public static func objects(_ context: ClusterContext) -> [YAMLNode] {
         var dashboards = [(name: "platform-overview", json: json(overview(context)))]
@@ -26,77 +25,73 @@ public enum Dashboards {
         }
     }
 
-    static func json(_ dashboard: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: dashboard, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return (String(data: data, encoding: .utf8) ?? "{}") + "\n"
+    static func json(_ dashboard: JSONValue) -> String {
+        JSONPrinter.print(dashboard) + "\n"
     }
 
     /// A panel builder placing panels two to a row.
     struct Layout {
-        var panels: [[String: Any]] = []
+        var panels: [JSONValue] = []
 
         mutating func row(_ title: String) {
             let y = nextY
-            panels.append(["id": panels.count + 1, "type": "row", "title": title, "collapsed": false,
-                           "gridPos": ["h": 1, "w": 24, "x": 0, "y": y], "panels": [] as [Any]])
+            panels.append(["id": .int(panels.count + 1), "type": "row", "title": .string(title), "collapsed": false,
+                           "gridPos": ["h": 1, "w": 24, "x": 0, "y": .int(y)], "panels": []])
         }
 
         mutating func timeseries(_ title: String, unit: String, _ queries: [(legend: String, expr: String)]) {
-            add(["type": "timeseries", "title": title,
-                 "fieldConfig": ["defaults": ["unit": unit], "overrides": [] as [Any]],
-                 "targets": targets(queries)])
+            add(["type": "timeseries", "title": .string(title),
+                 "fieldConfig": ["defaults": ["unit": .string(unit)], "overrides": []],
+                 "targets": .array(targets(queries))])
         }
 
         mutating func stat(_ title: String, unit: String, _ expr: String) {
-            add(["type": "stat", "title": title, "fieldConfig": ["defaults": ["unit": unit], "overrides": [] as [Any]],
-                 "targets": targets([(legend: title, expr: expr)])])
+            add(["type": "stat", "title": .string(title), "fieldConfig": ["defaults": ["unit": .string(unit)], "overrides": []],
+                 "targets": .array(targets([(legend: title, expr: expr)]))])
         }
 
         mutating func table(_ title: String, _ expr: String) {
-            add(["type": "table", "title": title, "targets": [["refId": "A", "datasource": Dashboards.datasource, "expr": expr,
-                                                                  "format": "table", "instant": true]]])
+            add(["type": "table", "title": .string(title), "targets": [["refId": "A", "datasource": Dashboards.datasource, "expr": .string(expr),
+                                                                          "format": "table", "instant": true]]])
         }
 
         mutating func text(_ title: String, _ markdown: String) {
-            add(["type": "text", "title": title, "options": ["mode": "markdown", "content": markdown]])
+            add(["type": "text", "title": .string(title), "options": ["mode": "markdown", "content": .string(markdown)]])
         }
 
-        func targets(_ queries: [(legend: String, expr: String)]) -> [[String: Any]] {
+        func targets(_ queries: [(legend: String, expr: String)]) -> [JSONValue] {
             queries.enumerated().map { index, query in
-                ["refId": String(UnicodeScalar(UInt8(65 + index))), "datasource": Dashboards.datasource,
-                 "expr": query.expr, "legendFormat": query.legend]
+                ["refId": .string(String(UnicodeScalar(UInt8(65 + index)))), "datasource": Dashboards.datasource,
+                 "expr": .string(query.expr), "legendFormat": .string(query.legend)]
             }
         }
 
         /// The first free line below every panel.
         var nextY: Int {
-            panels.map { panel in
-                let grid = panel["gridPos"] as? [String: Int] ?? [:]
-                return (grid["y"] ?? 0) + (grid["h"] ?? 0)
-            }.max() ?? 0
+            panels.map { panel in (panel["gridPos"]?["y"]?.int ?? 0) + (panel["gridPos"]?["h"]?.int ?? 0) }.max() ?? 0
         }
 
-        mutating func add(_ panel: [String: Any]) {
+        mutating func add(_ panel: [String: JSONValue]) {
             var panel = panel
-            let last = panels.last?["gridPos"] as? [String: Int]
-            let besideLast = last.map { $0["w"] == 12 && $0["x"] == 0 } ?? false
-            let y = besideLast ? last?["y"] ?? 0 : nextY
-            panel["id"] = panels.count + 1
+            let last = panels.last?["gridPos"]
+            let besideLast = last.map { $0["w"]?.int == 12 && $0["x"]?.int == 0 } ?? false
+            let y = besideLast ? last?["y"]?.int ?? 0 : nextY
+            panel["id"] = .int(panels.count + 1)
             panel["datasource"] = Dashboards.datasource
-            panel["gridPos"] = ["h": 8, "w": 12, "x": besideLast ? 12 : 0, "y": y]
-            panels.append(panel)
+            panel["gridPos"] = ["h": 8, "w": 12, "x": .int(besideLast ? 12 : 0), "y": .int(y)]
+            panels.append(.object(panel))
         }
     }
 
-    static func dashboard(uid: String, title: String, tags: [String], _ layout: Layout) -> [String: Any] {
+    static func dashboard(uid: String, title: String, tags: [String], _ layout: Layout) -> JSONValue {
         [
-            "uid": uid, "title": title, "tags": tags, "editable": false, "schemaVersion": 39, "version": 1,
-            "timezone": "utc", "refresh": "1m", "time": ["from": "now-6h", "to": "now"],
-            "panels": layout.panels, "templating": ["list": [] as [Any]], "annotations": ["list": [] as [Any]],
+            "uid": .string(uid), "title": .string(title), "tags": .array(tags.map { .string($0) }), "editable": false,
+            "schemaVersion": 39, "version": 1, "timezone": "utc", "refresh": "1m", "time": ["from": "now-6h", "to": "now"],
+            "panels": .array(layout.panels), "templating": ["list": []], "annotations": ["list": []],
         ]
     }
 
-    static func service(_ service: Service, _ context: ClusterContext) -> [String: Any] {
+    static func service(_ service: Service, _ context: ClusterContext) -> JSONValue {
         let namespace = ClusterNamespaces.apps
         let selector = "namespace=\"\(namespace)\",job=\"\(service.name)\""
         var layout = Layout()
@@ -148,7 +143,7 @@ public enum Dashboards {
                          tags: ["scaffold", context.platform, "service"], layout)
     }
 
-    static func overview(_ context: ClusterContext) -> [String: Any] {
+    static func overview(_ context: ClusterContext) -> JSONValue {
         let region = context.region
         var layout = Layout()
         let tenants = context.organizations.map { organization in
