@@ -41,6 +41,25 @@ import Testing
         #expect(report.summary.narrowing == 0)
     }
 
+    /// Turning on Supabase widens the network (its pods to its stores) and each finding
+    /// names `components.supabase` as the cause, not a line nobody wrote.
+    @Test func supabaseWideningsPointAtTheComponent() throws {
+        let (report, copy, _) = try diff { copy in
+            try copy.edit(copy.blueprint, "dataStores:\n  - name: postgres\n",
+                          "dataStores:\n  - name: identity\n    kind: postgresql\n    storage: 10Gi\n  - name: postgres\n")
+            try copy.edit(copy.blueprint, "    buckets: [uploads, backups]", "    buckets: [uploads, backups, auth-files]")
+            try copy.edit(copy.blueprint, "\nbackup:\n", "\ncomponents:\n  supabase:\n    store: identity\n    objectStore: objects\n    bucket: auth-files\n\nbackup:\n")
+        }
+        let findings = report.findings.filter { $0.category == .network && $0.subject.hasPrefix("supabase/") && $0.classification == .widening }
+        #expect(!findings.isEmpty, "\(DiffFormatter.text(report))")
+        let first = try copy.position(of: "  supabase:", in: copy.blueprint).line
+        let last = try copy.position(of: "    bucket: auth-files", in: copy.blueprint).line
+        for finding in findings {
+            let line = try #require(finding.cause?.line, "\(finding.subject): no cause")
+            #expect((first...last).contains(line), "\(finding.subject): cause at line \(line), components.supabase is \(first)-\(last)")
+        }
+    }
+
     @Test func removedDependencyNarrowsReachabilityAtTheOldLine() throws {
         let (report, _, base) = try diff { copy in
             try copy.edit(copy.blueprint, "      - service: backend-api\n      - service: platform-api\n    expose: {host: app}",

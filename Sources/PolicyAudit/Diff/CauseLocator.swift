@@ -72,7 +72,7 @@ struct CauseLocator {
 
     /// A blueprint entity an endpoint stands for.
     enum Entity: Equatable {
-        case service(String), dataStore(String), organization(String), ingress, prometheus, unknown
+        case service(String), dataStore(String), organization(String), ingress, prometheus, supabase, unknown
     }
 
     struct Party {
@@ -88,6 +88,7 @@ struct CauseLocator {
             }
             if namespace.hasPrefix("data-") { return .dataStore(String(namespace.dropFirst("data-".count))) }
             if namespace.hasPrefix("tenant-") { return .organization(String(namespace.dropFirst("tenant-".count))) }
+            if namespace == ClusterNamespaces.supabase { return .supabase }
             if namespace == PlatformPeer.ingressController.namespace { return .ingress }
             if namespace == PlatformPeer.prometheus.namespace, labels[Labels.name] == "prometheus" { return .prometheus }
             return .unknown
@@ -104,8 +105,12 @@ struct CauseLocator {
             if let location = dependency(name, .service(target), blueprint) { return location }
         case (.service(let name), .dataStore(let store)):
             if let location = dependency(name, .dataStore(store), blueprint) { return location }
-        case (.dataStore, .dataStore(let store)) where blueprint.backup?.store == store:
+        // PostgreSQL to the region's object storage outside the pod network: its backups.
+        case (.dataStore(let store), .unknown) where blueprint.backup != nil && blueprint.dataStore(store)?.kind == .postgresql:
             return blueprint.backup.map { $0.fieldLocations["store"] ?? $0.location }
+        case (.ingress, .supabase):
+            guard let supabase = blueprint.components.supabase else { return nil }
+            return supabase.fieldLocations["host"] ?? supabase.location
         case (.ingress, .service(let name)):
             guard let service = blueprint.service(name) else { return nil }
             return service.fieldLocations["expose"] ?? service.location
@@ -127,6 +132,7 @@ struct CauseLocator {
         case .service(let name): blueprint.service(name)?.location
         case .dataStore(let name): blueprint.dataStore(name)?.location
         case .organization(let id): blueprint.organization(id)?.location
+        case .supabase: blueprint.components.supabase?.location
         case .ingress, .prometheus, .unknown: nil
         }
     }
