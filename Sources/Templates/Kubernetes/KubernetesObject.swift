@@ -21,6 +21,11 @@ public enum K8s {
     public static func matchLabels(_ labels: [String: String]) -> YAMLNode {
         .map([("matchLabels", .sortedStrings(labels))])
     }
+
+    /// A container's `env` entry with a literal value.
+    public static func env(_ name: String, _ value: String) -> YAMLNode {
+        .map([("name", .string(name)), ("value", .string(value))])
+    }
 }
 
 /// The labels scaffold puts on what it generates (the recommended

@@ -32,17 +32,19 @@ public enum PlatformAlerts {
 
     /// How old the newest backup may get: a day and a half for a daily schedule, else eight days.
     static func backupAgeLimit(_ context: ClusterContext) -> (seconds: Int, text: String) {
-        let fields = (context.blueprint.backup?.schedule ?? "").split(separator: " ")
-        let daily = fields.count == 5 && fields[2] == "*" && fields[3] == "*" && fields[4] == "*"
-        return daily ? (36 * 3600, "36h") : (8 * 86400, "8 days")
+        runsDaily(context.blueprint.backup?.schedule) ? (36 * 3600, "36h") : (8 * 86400, "8 days")
+    }
+
+    /// Whether a cron schedule runs every day (day of month, month and weekday all `*`).
+    static func runsDaily(_ schedule: String?) -> Bool {
+        let fields = (schedule ?? "").split(separator: " ")
+        return fields.count == 5 && fields[2] == "*" && fields[3] == "*" && fields[4] == "*"
     }
 
     /// How long since the last passing restore drill: two days for a daily drill, else fifteen
     /// (a weekly drill may fail once, be fixed and pass at the next run).
     static func drillAgeLimit(_ context: ClusterContext) -> (seconds: Int, text: String) {
-        let fields = (context.blueprint.backup?.restoreDrill ?? "").split(separator: " ")
-        let daily = fields.count == 5 && fields[2] == "*" && fields[3] == "*" && fields[4] == "*"
-        return daily ? (2 * 86400, "2 days") : (15 * 86400, "15 days")
+        runsDaily(context.blueprint.backup?.restoreDrill) ? (2 * 86400, "2 days") : (15 * 86400, "15 days")
     }
 
     static func storeGroup(_ store: DataStore, _ context: ClusterContext) -> YAMLNode {

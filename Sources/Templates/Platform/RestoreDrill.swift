@@ -33,15 +33,9 @@ public enum RestoreDrill {
     static let serviceFile = "pg_service.conf"
     static let serviceName = "drill"
 
-    /// The PostgreSQL stores that get a drill here.
-    static func stores(_ context: ClusterContext) -> [DataStore] {
-        guard BackupTarget.of(context) != nil else { return [] }
-        return context.dataStores.filter { $0.kind == .postgresql }
-    }
-
     public static func objects(_ context: ClusterContext) -> [YAMLNode] {
         guard let target = BackupTarget.of(context), let backup = context.blueprint.backup else { return [] }
-        return stores(context).flatMap { store in objects(store, target: target, schedule: backup.restoreDrill, context) }
+        return context.dataStores.filter { $0.kind == .postgresql }.flatMap { objects($0, target: target, schedule: backup.restoreDrill, context) }
     }
 
     static func objects(_ store: DataStore, target: BackupTarget, schedule: String, _ context: ClusterContext) -> [YAMLNode] {
@@ -156,7 +150,7 @@ public enum RestoreDrill {
                 ("imagePullPolicy", "Always"),
                 ("args", .sequence((arguments + ["--namespace", namespace]).map { .string($0) })),
                 // kubectl keeps its discovery cache under $HOME: a scratch folder (the root filesystem is read-only).
-                ("env", [env("HOME", "/tmp")]),
+                ("env", [K8s.env("HOME", "/tmp")]),
                 ("volumeMounts", mounts),
                 ("resources", small),
                 ("securityContext", ServiceWorkloads.containerSecurity),
@@ -167,7 +161,7 @@ public enum RestoreDrill {
             ("image", .string(DataStores.postgresqlImage)),
             ("imagePullPolicy", "Always"),
             ("command", ["psql", "--no-psqlrc", "--file", "/drill/verify.sql"]),
-            ("env", [env("PGSERVICEFILE", "/connection/\(serviceFile)"), env("PGSERVICE", serviceName)]),
+            ("env", [K8s.env("PGSERVICEFILE", "/connection/\(serviceFile)"), K8s.env("PGSERVICE", serviceName)]),
             ("volumeMounts", .sequence((mounts.items ?? []) + [.map([("name", "connection"), ("mountPath", "/connection"), ("readOnly", true)])])),
             ("resources", small),
             ("securityContext", ServiceWorkloads.containerSecurity),
@@ -223,9 +217,5 @@ public enum RestoreDrill {
                 ])),
             ])),
         ])
-    }
-
-    static func env(_ name: String, _ value: String) -> YAMLNode {
-        .map([("name", .string(name)), ("value", .string(value))])
     }
 }

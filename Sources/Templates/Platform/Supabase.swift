@@ -238,7 +238,7 @@ public enum Supabase {
     }
 
     static func environment(_ pairs: [(String, String)]) -> [YAMLNode] {
-        pairs.map { .map([("name", .string($0.0)), ("value", .string($0.1))]) }
+        pairs.map { K8s.env($0.0, $0.1) }
     }
 
     /// GoTrue: the chart's defaults with the platform's public URL. E-mail is confirmed
